@@ -1,0 +1,2 @@
+// express-platform-kit/alerting: filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// express-platform-kit/api-key: filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// express-platform-kit/auth: filled in by its issue.
+export {};

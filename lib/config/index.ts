@@ -1,0 +1,20 @@
+/**
+ * `express-platform-kit/config`: the helpers every module's settings are built with
+ * (zod schemas over the environment, `.env` files, one error listing every bad variable,
+ * coded warnings). Public so apps can declare their own settings the same way.
+ */
+export { resolveEnv, readDotEnv, type Env } from './env.js';
+export {
+  ConfigError,
+  configIssuesFromZod,
+  parseEnvSettings,
+  parseOptions,
+  envString,
+  envInt,
+  envOptionalInt,
+  envBool,
+  envEnum,
+  envList,
+  type ConfigIssue,
+} from './settings.js';
+export { emitKitWarning, disableKitWarning, resetKitWarnings, KIT_WARNING_TYPE, type KitWarningCode } from './warnings.js';

@@ -1,0 +1,2 @@
+// express-platform-kit/credentials: filled in by its issue.
+export {};

@@ -1,0 +1,44 @@
+/**
+ * Every stable error code the kit can produce. Callers branch on `err.code`, never on the
+ * message text. One union for the whole kit, so `switch (err.code)` narrows everywhere.
+ */
+export const KIT_ERROR_CODES = [
+  // configuration
+  'ERR_CONFIG_INVALID',
+  // generic HTTP (errors created with `httpError(status, detail)` without a more specific code)
+  'ERR_HTTP',
+  'ERR_VALIDATION',
+  'ERR_INTERNAL',
+  // auth
+  'ERR_AUTH_MISSING',
+  'ERR_AUTH_TOKEN_EXPIRED',
+  'ERR_AUTH_TOKEN_INVALID',
+  'ERR_AUTH_TOKEN_TOO_LARGE',
+  'ERR_AUTH_USER_ID_MISSING',
+  'ERR_AUTH_USER_INVALID',
+  'ERR_AUTH_ADMIN_REQUIRED',
+  'ERR_AUTH_IMPERSONATION_FORBIDDEN',
+  'ERR_AUTH_JWKS_UNAVAILABLE',
+  // api keys
+  'ERR_API_KEY_MISSING',
+  'ERR_API_KEY_INVALID',
+  // sessions
+  'ERR_SESSION_INVALID',
+  // rate limiting and stores
+  'ERR_RATE_LIMITED',
+  'ERR_STORE_UNAVAILABLE',
+  // sync
+  'ERR_LOCK_TIMEOUT',
+  'ERR_LOCK_LOST',
+  // credentials
+  'ERR_CREDENTIALS_DECRYPT',
+  'ERR_CREDENTIALS_NOT_FOUND',
+  'ERR_OAUTH_STATE_INVALID',
+  // alerting
+  'ERR_NOTIFIER_FAILED',
+  // shutdown
+  'ERR_SHUTDOWN_TIMEOUT',
+] as const;
+
+/** A stable, documented error code. */
+export type KitErrorCode = (typeof KIT_ERROR_CODES)[number];

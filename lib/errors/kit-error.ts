@@ -1,0 +1,45 @@
+import type { KitErrorCode } from './codes.js';
+
+/**
+ * Brand shared by every copy of the kit loaded in one process (the ESM and the CJS build can
+ * both be present): `instanceof KitError` and `isKitError()` work across them.
+ */
+const KIT_ERROR_BRAND = Symbol.for('express-platform-kit.KitError');
+
+export interface KitErrorOptions {
+  /** The underlying error, kept for logs; never rendered to clients. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error the kit throws or passes to `next()`.
+ *
+ * @example
+ * ```ts
+ * try { await mutex.acquire('user:1', { waitMs: 100 }) }
+ * catch (err) { if (isKitError(err) && err.code === 'ERR_LOCK_TIMEOUT') retryLater() }
+ * ```
+ */
+export class KitError extends Error {
+  /** Stable code from {@link KitErrorCode}; branch on this, not on `message`. */
+  readonly code: KitErrorCode;
+
+  constructor(code: KitErrorCode, message: string, options: KitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, KIT_ERROR_BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the normal prototype check; the base class also accepts branded errors
+    // created by another copy of the kit (dual ESM/CJS loading).
+    if (this === KitError) return isKitError(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/** True for any error created by the kit, whichever copy (ESM or CJS) created it. */
+export function isKitError(value: unknown): value is KitError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KIT_ERROR_BRAND] === true;
+}

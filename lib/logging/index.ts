@@ -1,0 +1,2 @@
+// express-platform-kit/logging: filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// express-platform-kit/openapi: filled in by its issue.
+export {};

@@ -1,0 +1,48 @@
+/**
+ * The contract between the kit's middlewares and the OpenAPI generator: auth and rate-limit
+ * factories attach this metadata to the handler they return, and `createApiRouter().route()`
+ * reads it from the `middleware` list, so `security`, 401, 403 and 429 are derived from the
+ * code that really runs, never repeated by hand.
+ *
+ * Deliberately dependency-free (no zod-to-openapi import): attaching metadata costs nothing
+ * for apps that never generate a document.
+ */
+
+/** Security scheme name of the JWT bearer middlewares (the reference's name). */
+export const BEARER_JWT_SCHEME = 'HTTPBearerJWT';
+/** Security scheme name of `requireApiKey()` (header `X-API-Key`). */
+export const API_KEY_SCHEME = 'APIKeyHeader';
+/** Security scheme name of `requireSession()` (cookie). */
+export const SESSION_COOKIE_SCHEME = 'SessionCookie';
+
+/** Symbol under which the metadata lives on a middleware function (shared across copies of the kit). */
+export const OPENAPI_METADATA = Symbol.for('express-platform-kit.openapi');
+
+/** What a middleware tells the document about itself. */
+export interface MiddlewareOpenApiMetadata {
+  /**
+   * OpenAPI security requirement alternatives this middleware enforces, e.g.
+   * `[{ HTTPBearerJWT: [] }]`. Include `{}` as an alternative for optional auth (no 401).
+   */
+  security?: Record<string, string[]>[];
+  /** The middleware can answer 401 (set by the auth middlewares that require credentials). */
+  unauthorized?: boolean;
+  /** The middleware can answer 403 with this description (e.g. admin-only routes). */
+  forbidden?: string;
+  /** The middleware can answer 429: the policy it enforces. */
+  rateLimit?: { limit: number; windowMs: number; algorithm?: string };
+  /** The middleware can answer 503 (e.g. a rate limiter in `onStoreError: 'closed'` mode). */
+  serviceUnavailable?: string;
+}
+
+/** Attaches OpenAPI metadata to a middleware and returns the same function. */
+export function withOpenApiMetadata<T extends object>(middleware: T, metadata: MiddlewareOpenApiMetadata): T {
+  Object.defineProperty(middleware, OPENAPI_METADATA, { value: metadata, enumerable: false, configurable: true });
+  return middleware;
+}
+
+/** Reads the OpenAPI metadata of a middleware, if it carries any. */
+export function getOpenApiMetadata(middleware: unknown): MiddlewareOpenApiMetadata | undefined {
+  if ((typeof middleware !== 'function' && typeof middleware !== 'object') || middleware === null) return undefined;
+  return (middleware as Record<symbol, MiddlewareOpenApiMetadata | undefined>)[OPENAPI_METADATA];
+}

@@ -1,0 +1,2 @@
+// express-platform-kit/rate-limit: filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// express-platform-kit/session: filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// express-platform-kit/sync: filled in by its issue.
+export {};
