@@ -1,2 +1,2 @@
 // express-platform-kit/logging: filled in by its issue.
-export {};
+export { getLogger, getRootLogger } from './logger.js';
