@@ -110,15 +110,27 @@ export async function gracefulShutdown(server: Server | undefined, options: Grac
   if (server?.listening) {
     drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
+        clearInterval(sweeper);
         server.closeAllConnections();
         resolve(false);
       }, timeoutMs);
       timer.unref();
+      // Requests that still arrive on open keep-alive connections are answered, but their
+      // connection is not kept: the client reconnects to another instance.
+      const noKeepAlive = (_req: unknown, res: { setHeader(name: string, value: string): unknown }) => {
+        res.setHeader('Connection', 'close');
+      };
+      server.on('request', noKeepAlive);
+      // A keep-alive socket becomes idle when its in-flight response ends; close those as they
+      // appear (close() alone only closes the sockets idle at the moment it is called).
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      sweeper.unref();
       server.close(() => {
         clearTimeout(timer);
+        clearInterval(sweeper);
+        server.off('request', noKeepAlive);
         resolve(true);
       });
-      // Keep-alive sockets with no request in flight would hold close() open forever.
       server.closeIdleConnections();
     });
   }

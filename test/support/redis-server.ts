@@ -3,7 +3,7 @@
  * No mocks: every Redis test in this repo talks to one of these.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,7 @@ process.once('exit', () => {
 });
 
 function startProcess(args: string[], cwd: string): ChildProcess {
+  mkdirSync(cwd, { recursive: true });
   const child = spawn('redis-server', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
