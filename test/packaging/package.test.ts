@@ -1,0 +1,113 @@
+/**
+ * Packaging is tested, not hoped: the kit is packed with `npm pack`, installed from the
+ * tarball into a fresh project, every subpath is loaded with `import` and with `require`, a
+ * small TypeScript consumer is type-checked against the shipped `.d.ts`, and publint and
+ * arethetypeswrong must report no problem.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PUBLIC_CONTRACT, ROOT_EXTRA } from './contract.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
+const run = (command: string, args: string[], cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+
+describe('packaging: the packed tarball', function () {
+  this.timeout(240_000);
+  let work: string;
+  let tarball: string;
+  let consumer: string;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'epk-pack-'));
+    run('npm', ['run', 'build'], repo);
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], repo)) as { filename: string }[];
+    tarball = join(work, packed[0]!.filename);
+    consumer = join(work, 'consumer');
+    run('mkdir', ['-p', consumer], work);
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+    run('npm', ['install', '--prefer-offline', '--no-package-lock', '--ignore-scripts', tarball, 'express@5', '@types/express@5', '@types/node@20'], consumer);
+  });
+
+  after(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const subpaths = Object.keys(PUBLIC_CONTRACT);
+
+  it('ships only dist, docs and the README (no sources, tests or secrets)', () => {
+    const listing = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
+    const outside = listing.filter((file) => !/^package\/(dist\/|docs\/|README\.md$|package\.json$|LICENSE)/.test(file));
+    assert.deepEqual(outside, []);
+  });
+
+  it('loads every subpath with import (ESM) and finds the contract names', () => {
+    const script = `
+      const contract = ${JSON.stringify(PUBLIC_CONTRACT)};
+      const missing = [];
+      for (const [sub, names] of Object.entries(contract)) {
+        const mod = await import('express-platform-kit/' + sub);
+        for (const name of names) if (!(name in mod)) missing.push(sub + ':' + name);
+      }
+      const root = await import('express-platform-kit');
+      for (const name of [...Object.values(contract).flat(), ...${JSON.stringify(ROOT_EXTRA)}]) if (!(name in root)) missing.push('root:' + name);
+      console.log(JSON.stringify(missing));`;
+    const out = run('node', ['--input-type=module', '-e', script], consumer);
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), []);
+  });
+
+  it('loads every subpath with require (CJS) and finds the contract names', () => {
+    const script = `
+      const contract = ${JSON.stringify(PUBLIC_CONTRACT)};
+      const missing = [];
+      for (const [sub, names] of Object.entries(contract)) {
+        const mod = require('express-platform-kit/' + sub);
+        for (const name of names) if (!(name in mod)) missing.push(sub + ':' + name);
+      }
+      const root = require('express-platform-kit');
+      for (const name of Object.values(contract).flat()) if (!(name in root)) missing.push('root:' + name);
+      console.log(JSON.stringify(missing));`;
+    const out = run('node', ['-e', script], consumer);
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), []);
+  });
+
+  it('shares one KitError class between subpaths of one format', () => {
+    const out = run('node', ['-e', `
+      const { KitError } = require('express-platform-kit/errors');
+      const root = require('express-platform-kit');
+      console.log(root.KitError === KitError);`], consumer);
+    assert.equal(out.trim(), 'true');
+  });
+
+  it('type-checks a TypeScript consumer against the shipped declarations (ESM and CJS resolution)', () => {
+    writeFileSync(join(consumer, 'consumer.ts'), `
+      import express from 'express';
+      import { errorHandler, HttpError, type KitErrorCode } from 'express-platform-kit/errors';
+      import { gracefulShutdown } from 'express-platform-kit';
+      const code: KitErrorCode = 'ERR_RATE_LIMITED';
+      const app = express();
+      app.get('/', (_req, _res, next) => next(new HttpError(404, 'nope', { code })));
+      app.use(errorHandler());
+      void gracefulShutdown(app.listen(0), { timeoutMs: 10 });
+    `);
+    for (const type of ['module', 'commonjs']) {
+      const pkg = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8'));
+      writeFileSync(join(consumer, 'package.json'), JSON.stringify({ ...pkg, type }));
+      run(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', 'consumer.ts'], consumer);
+    }
+  });
+
+  it('publint and arethetypeswrong report no problem', () => {
+    run(bin('publint'), ['--strict', '--pack', 'npm'], repo);
+    run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'ascii'], repo);
+  });
+
+  it('documents every subpath in package.json exports', () => {
+    const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+    for (const sub of subpaths) assert.ok(pkg.exports[`./${sub}`], `exports has ./${sub}`);
+  });
+});
