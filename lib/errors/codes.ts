@@ -30,6 +30,7 @@ export const KIT_ERROR_CODES = [
   // sync
   'ERR_LOCK_TIMEOUT',
   'ERR_LOCK_LOST',
+  'ERR_LOCK_TABLE_FULL',
   // credentials
   'ERR_CREDENTIALS_DECRYPT',
   'ERR_CREDENTIALS_NOT_FOUND',

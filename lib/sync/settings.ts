@@ -1,0 +1,89 @@
+/**
+ * Options of the keyed mutexes and of `cached()`, validated once when the factory is called
+ * (one ConfigError listing every bad option). The mutexes take no environment variables: a
+ * lock timeout is a property of the code that takes the lock, not of the deployment.
+ */
+import { z } from 'zod';
+import { parseOptions } from '../config/settings.js';
+
+/** Largest delay a Node timer accepts (larger values fire after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const waitMsSchema = z.union([z.number().int().min(0).max(MAX_TIMER_MS), z.literal(Infinity)], {
+  message: `must be an integer between 0 and ${MAX_TIMER_MS}, or Infinity`,
+});
+
+const mutexSchema = z
+  .object({
+    timeoutMs: z.number().int().min(10).max(MAX_TIMER_MS).default(60_000),
+    waitMs: waitMsSchema.optional(),
+    extendEveryMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+    maxLocks: z.number().int().min(1).max(10_000_000).default(10_000),
+    prefix: z.string().max(200).default('epk:lock:'),
+    retryMaxDelayMs: z.number().int().min(1).max(60_000).default(100),
+  })
+  .strict()
+  .refine((o) => o.extendEveryMs === undefined || o.extendEveryMs < o.timeoutMs, {
+    message: 'must be smaller than timeoutMs (the lock would expire before its extension)',
+    path: ['extendEveryMs'],
+  });
+
+/** Options shared by {@link RedisKeyedMutex} and {@link MemoryKeyedMutex}. */
+export interface KeyedMutexOptions {
+  /** How long a lock lives unless extended (Redis `PX`). Default 60000. */
+  timeoutMs?: number;
+  /** Default time `acquire`/`withLock` wait for a busy key before `ERR_LOCK_TIMEOUT`. Default `timeoutMs`. */
+  waitMs?: number;
+  /** How often `withLock` extends its lock while `fn` runs. Default `timeoutMs / 3`. */
+  extendEveryMs?: number;
+  /** Most keys this process may hold or wait for at once (`ERR_LOCK_TABLE_FULL` beyond). Default 10000. */
+  maxLocks?: number;
+  /** Redis key prefix; the key itself is wrapped in a `{hash tag}` for Cluster. Default `epk:lock:`. */
+  prefix?: string;
+  /** Upper bound of the jittered exponential back-off between two tries on a busy key. Default 100. */
+  retryMaxDelayMs?: number;
+}
+
+/** Parsed mutex configuration (every default applied). */
+export interface KeyedMutexConfig {
+  timeoutMs: number;
+  waitMs: number;
+  extendEveryMs: number;
+  maxLocks: number;
+  prefix: string;
+  retryMaxDelayMs: number;
+}
+
+export function parseKeyedMutexOptions(options: KeyedMutexOptions | undefined, scope: string): KeyedMutexConfig {
+  const parsed = parseOptions(mutexSchema, options ?? {}, scope);
+  return {
+    timeoutMs: parsed.timeoutMs,
+    waitMs: parsed.waitMs ?? parsed.timeoutMs,
+    extendEveryMs: parsed.extendEveryMs ?? Math.max(1, Math.floor(parsed.timeoutMs / 3)),
+    maxLocks: parsed.maxLocks,
+    prefix: parsed.prefix,
+    retryMaxDelayMs: parsed.retryMaxDelayMs,
+  };
+}
+
+const cachedSchema = z
+  .object({
+    ttlMs: z.number().int().min(1).max(MAX_TIMER_MS).optional(),
+    maxSize: z.number().int().min(1).max(100_000_000).default(1000),
+    name: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** Options of {@link cached}. */
+export interface CachedOptions {
+  /** How long a result stays cached, from the call that computed it. Default: until evicted. */
+  ttlMs?: number;
+  /** Most results kept; the least recently used is evicted beyond. Default 1000. */
+  maxSize?: number;
+  /** Name shown by `getCacheStats()`. Default: the function's name. */
+  name?: string;
+}
+
+export function parseCachedOptions(options: CachedOptions | undefined): { ttlMs?: number; maxSize: number; name?: string } {
+  return parseOptions(cachedSchema, options ?? {}, 'cached() options');
+}
