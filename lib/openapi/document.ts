@@ -1,0 +1,113 @@
+/**
+ * generateOpenApiDocument: registry (what exists) → document (how it is written), with the
+ * kit's security schemes registered and the auth responses added.
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV3, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { ConfigError } from '../config/settings.js';
+import { addAuthResponses, type AddAuthResponsesOptions } from './auth-responses.js';
+import { API_KEY_SCHEME, BEARER_JWT_SCHEME, SESSION_COOKIE_SCHEME } from './metadata.js';
+import { PLATFORM_KIT_EXTENSION, type SecurityRequirement } from './security.js';
+import { OPERATION_METHODS, type OpenApiDocument, type OpenApiInfo } from './types.js';
+
+/** Anything that holds route definitions: a registry, an API router, or a list of them. */
+export type OpenApiRegistrySource = OpenAPIRegistry | { registry: OpenAPIRegistry } | readonly (OpenAPIRegistry | { registry: OpenAPIRegistry })[];
+
+/** Options of {@link generateOpenApiDocument}. */
+export interface GenerateOpenApiDocumentOptions extends AddAuthResponsesOptions {
+  /** OpenAPI version: `3.1.x` (default `3.1.0`) or `3.0.x` (e.g. `3.0.3`). */
+  openapi?: string;
+  /** `servers`, e.g. `[{ url: 'https://api.example.com' }]`. */
+  servers?: { url: string; description?: string }[];
+  /** Root `security` (applies to operations without their own). */
+  security?: SecurityRequirement[];
+  /** Root `tags` with descriptions. */
+  tags?: { name: string; description?: string }[];
+  /** Header of the `APIKeyHeader` scheme. Default `X-API-Key`. */
+  apiKeyHeader?: string;
+  /** Cookie of the `SessionCookie` scheme. Default `session`. */
+  sessionCookieName?: string;
+  /** Remove the `x-platform-kit` operation extensions after use. Default `false`. */
+  stripExtensions?: boolean;
+}
+
+function registriesOf(source: OpenApiRegistrySource): OpenAPIRegistry[] {
+  const list = Array.isArray(source) ? source : [source];
+  return list.map((item: OpenAPIRegistry | { registry: OpenAPIRegistry }, index: number) => {
+    const registry = item instanceof OpenAPIRegistry ? item : (item as { registry?: unknown } | null)?.registry;
+    if (registry === null || typeof registry !== 'object' || !Array.isArray((registry as OpenAPIRegistry).definitions)) {
+      throw new ConfigError([{ variable: `registry[${index}]`, message: 'must be an OpenAPIRegistry or an API router with .registry' }], 'OpenAPI document');
+    }
+    return registry as OpenAPIRegistry;
+  });
+}
+
+function hasComponent(registry: OpenAPIRegistry, type: string, name: string): boolean {
+  return registry.definitions.some((d) => d.type === 'component' && d.componentType === type && d.name === name);
+}
+
+function checkInfo(info: OpenApiInfo): void {
+  const issues = [];
+  if (info === null || typeof info !== 'object') issues.push({ variable: 'info', message: 'must be an object with title and version' });
+  else {
+    if (typeof info.title !== 'string' || info.title.trim() === '') issues.push({ variable: 'info.title', message: 'must be a non-empty string' });
+    if (typeof info.version !== 'string' || info.version.trim() === '') issues.push({ variable: 'info.version', message: 'must be a non-empty string' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues, 'OpenAPI document');
+}
+
+/**
+ * Generates the OpenAPI document of one or more registries (or API routers): 3.1 by default,
+ * 3.0 with `{ openapi: '3.0.3' }`. Registers the `HTTPBearerJWT` (http bearer JWT),
+ * `APIKeyHeader` (apiKey in `X-API-Key`) and `SessionCookie` schemes unless already defined,
+ * and passes the result through {@link addAuthResponses}. The registries are not modified.
+ *
+ * @example
+ * ```ts
+ * const doc = generateOpenApiDocument(api.registry, { title: 'Graphs API', version: '1.0.0' })
+ * ```
+ */
+export function generateOpenApiDocument(
+  source: OpenApiRegistrySource,
+  info: OpenApiInfo,
+  options: GenerateOpenApiDocumentOptions = {},
+): OpenApiDocument {
+  checkInfo(info);
+  const version = options.openapi ?? '3.1.0';
+  const is30 = /^3\.0\.\d+$/.test(version);
+  if (!is30 && !/^3\.1\.\d+$/.test(version)) {
+    throw new ConfigError([{ variable: 'openapi', message: `must be a 3.0.x or 3.1.x version (got ${JSON.stringify(version)})` }], 'OpenAPI document');
+  }
+  const merged = new OpenAPIRegistry(registriesOf(source));
+  const schemes: Record<string, Record<string, string>> = {
+    [BEARER_JWT_SCHEME]: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Supabase-style JWT: `Authorization: Bearer <token>`.' },
+    [API_KEY_SCHEME]: { type: 'apiKey', in: 'header', name: options.apiKeyHeader ?? 'X-API-Key', description: 'API key.' },
+    [SESSION_COOKIE_SCHEME]: { type: 'apiKey', in: 'cookie', name: options.sessionCookieName ?? 'session', description: 'Session cookie.' },
+  };
+  for (const [name, scheme] of Object.entries(schemes)) {
+    if (!hasComponent(merged, 'securitySchemes', name)) merged.registerComponent('securitySchemes', name, scheme as never);
+  }
+  const config = {
+    openapi: version,
+    info,
+    ...(options.servers !== undefined ? { servers: options.servers } : {}),
+    ...(options.security !== undefined ? { security: options.security } : {}),
+    ...(options.tags !== undefined ? { tags: options.tags } : {}),
+  };
+  let document: OpenApiDocument;
+  try {
+    document = (is30
+      ? new OpenApiGeneratorV3(merged.definitions).generateDocument(config as never)
+      : new OpenApiGeneratorV31(merged.definitions).generateDocument(config as never)) as unknown as OpenApiDocument;
+  } catch (error) {
+    // zod-to-openapi's errors do not extend Error; give the caller one that does.
+    const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error);
+    throw new ConfigError([{ variable: 'registry', message: `zod-to-openapi could not generate the document: ${message}` }], 'OpenAPI document');
+  }
+  addAuthResponses(document, options.authSchemes !== undefined ? { authSchemes: options.authSchemes } : {});
+  if (options.stripExtensions === true) {
+    for (const item of Object.values(document.paths ?? {})) {
+      for (const method of OPERATION_METHODS) delete (item[method] as Record<string, unknown> | undefined)?.[PLATFORM_KIT_EXTENSION];
+    }
+  }
+  return document;
+}

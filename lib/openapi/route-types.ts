@@ -1,0 +1,98 @@
+/**
+ * Public types of `createApiRouter().route()`: the options object and the handler whose
+ * `req.params`, `req.query` and `req.body` are typed from the route's zod schemas.
+ */
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { SecurityRequirement } from './security.js';
+
+/** HTTP methods a route can declare. */
+export type ApiRouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
+
+/** Schema accepted for params, query and headers: a zod object (optionally piped). */
+export type ApiParameterSchema = NonNullable<NonNullable<RouteConfig['request']>['params']>;
+
+type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/** The validated request parts, also available as `req.valid` (see docs/openapi.md). */
+export interface ValidatedRequestParts<P = unknown, Q = unknown, B = unknown, H = unknown> {
+  params: P;
+  query: Q;
+  body: B;
+  headers: H;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * Parsed values of the parts that `createApiRouter().route()` validated. Express 5's
+       * `req.query` is a getter; the router shadows it with the parsed value on the request
+       * itself, and `req.valid.query` holds it too.
+       */
+      valid?: Partial<ValidatedRequestParts>;
+    }
+  }
+}
+
+/** The request a route handler receives, typed from the schemas. */
+export type ApiRequest<P, Q, B, H> = Request<Out<P, Request['params']>, unknown, Out<B, unknown>, Out<Q, Request['query']>> & {
+  valid: ValidatedRequestParts<Out<P, Request['params']>, Out<Q, Request['query']>, Out<B, unknown>, Out<H, undefined>>;
+};
+
+/** A route handler: may be async (a rejection goes to `next(err)` on Express 4 and 5). */
+export type ApiRouteHandler<P, Q, B, H> = (req: ApiRequest<P, Q, B, H>, res: Response, next: NextFunction) => unknown;
+
+/** A response in `responses`: a zod-to-openapi response config or a `$ref`. */
+export type ApiResponse = ResponseConfig | { $ref: string };
+
+/** Options of `router.route({...})`. */
+export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q extends ApiParameterSchema | undefined, B extends z.ZodType | undefined, H extends ApiParameterSchema | undefined> {
+  method: ApiRouteMethod;
+  /** Express path (`/graphs/:id`), written to the document as `/graphs/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  operationId?: string;
+  deprecated?: boolean;
+  request?: {
+    /** Path parameters; must name exactly the `:params` of `path` (default: all strings). */
+    params?: P;
+    /** Query string (values arrive as strings: use `z.coerce` for numbers). */
+    query?: Q;
+    /** JSON body (`application/json`); the route parses it (limit `bodyLimit`). */
+    body?: B;
+    /** Request headers (matched case-insensitively). */
+    headers?: H;
+    /** Description of the request body. */
+    bodyDescription?: string;
+  };
+  /** Documented responses by status; 400/401/403/429 are added from validation and middleware. */
+  responses: Record<number | string, ApiResponse>;
+  /** Extra security requirement, AND-ed with the middleware's; `[]` marks the route public. */
+  security?: SecurityRequirement[];
+  /** Middleware run before validation (auth, rate limit); their metadata drives the document. */
+  middleware?: RequestHandler | readonly RequestHandler[];
+  /** JSON body size limit (body-parser syntax). Default `'100kb'`. */
+  bodyLimit?: string | number;
+  handler: ApiRouteHandler<P, Q, B, H>;
+}
+
+/** An Express Router that also documents its routes. */
+export interface ApiRouter extends Router {
+  /** The registry holding every operation declared with `route({...})`. */
+  readonly registry: OpenAPIRegistry;
+  /** `route({...})` declares a documented, validated operation; `route('/path')` is Express's own. */
+  route: (<
+    P extends ApiParameterSchema | undefined = undefined,
+    Q extends ApiParameterSchema | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+    H extends ApiParameterSchema | undefined = undefined,
+  >(
+    options: ApiRouteOptions<P, Q, B, H>,
+  ) => ApiRouter) &
+    Router['route'];
+}

@@ -1,0 +1,79 @@
+/**
+ * Request validation against the zod schemas of a route, independent of Express: the router
+ * hands over the raw parts and gets either the parsed values or a readable issue list.
+ */
+import type { z } from 'zod';
+
+/** Where a bad value was found. */
+export type RequestLocation = 'params' | 'query' | 'headers' | 'body';
+
+/** One readable validation problem, as rendered in the 400 response `detail` list. */
+export interface RequestValidationIssue {
+  /** `params`, `query`, `headers` or `body`. */
+  location: RequestLocation;
+  /** Dotted path inside that part (`items.0.name`); empty for the part itself. */
+  path: string;
+  /** zod's message, e.g. `Invalid input: expected string, received number`. Never echoes the value. */
+  message: string;
+  /** zod's issue code (`invalid_type`, `too_big`, …). */
+  code: string;
+}
+
+/** The zod schemas of a route's request parts. */
+export interface RequestSchemas {
+  params?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  headers?: z.ZodType | undefined;
+  body?: z.ZodType | undefined;
+}
+
+/** Raw request parts as Express exposes them. */
+export interface RawRequestParts {
+  params: unknown;
+  query: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+export type ValidationOutcome =
+  | { ok: true; values: Partial<Record<RequestLocation, unknown>> }
+  | { ok: false; issues: RequestValidationIssue[] };
+
+const LOCATIONS: readonly RequestLocation[] = ['params', 'query', 'headers', 'body'];
+
+/** Turns a zod error into readable issues for one request part. */
+export function formatValidationIssues(location: RequestLocation, error: z.ZodError): RequestValidationIssue[] {
+  return error.issues.map((issue) => ({
+    location,
+    path: issue.path.map((segment) => (typeof segment === 'symbol' ? segment.toString() : String(segment))).join('.'),
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+/**
+ * Header schemas name headers as documented (`X-Request-Id`); Node lower-cases incoming
+ * names. Pick each declared header case-insensitively so both spellings work.
+ */
+function headerInput(schema: z.ZodType, headers: RawRequestParts['headers']): Record<string, unknown> {
+  const shape = (schema as { shape?: Record<string, unknown> }).shape;
+  if (shape === undefined || shape === null || typeof shape !== 'object') return { ...headers };
+  const picked: Record<string, unknown> = {};
+  for (const name of Object.keys(shape)) picked[name] = headers[name.toLowerCase()];
+  return picked;
+}
+
+/** Validates every part that has a schema; all issues of all parts are reported together. */
+export async function validateRequestParts(schemas: RequestSchemas, raw: RawRequestParts): Promise<ValidationOutcome> {
+  const values: Partial<Record<RequestLocation, unknown>> = {};
+  const issues: RequestValidationIssue[] = [];
+  for (const location of LOCATIONS) {
+    const schema = schemas[location];
+    if (schema === undefined) continue;
+    const input = location === 'headers' ? headerInput(schema, raw.headers) : raw[location];
+    const result = await schema.safeParseAsync(input);
+    if (result.success) values[location] = result.data;
+    else issues.push(...formatValidationIssues(location, result.error));
+  }
+  return issues.length === 0 ? { ok: true, values } : { ok: false, issues };
+}
