@@ -1,0 +1,132 @@
+/**
+ * `requireSession()`: the Express glue. Reads the session id from a cookie (or a header),
+ * validates it with a `SessionManager`, and puts the session on `req.platformSession`.
+ */
+import type { Request, RequestHandler } from 'express';
+import { z } from 'zod';
+import { parseOptions } from '../config/settings.js';
+import { emitKitWarning } from '../config/warnings.js';
+import { HttpError } from '../errors/http-error.js';
+import { isKitError } from '../errors/kit-error.js';
+import { getLogger } from '../logging/logger.js';
+import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
+import { eraseSessionCookie, readSessionId, resolveSessionCookie, type SessionCookieOptions } from './cookies.js';
+import { SessionManager } from './session-manager.js';
+import type { PlatformSession, SessionInvalidReason, SessionSecurityIssue } from './types.js';
+
+/** `req.platformSession`: the validated session and what changed since it was created. */
+export interface RequestPlatformSession extends PlatformSession {
+  securityIssues: SessionSecurityIssue[];
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * Set by `requireSession()`. Not `req.session`: that name belongs to express-session,
+       * and both can run in one app.
+       */
+      platformSession?: RequestPlatformSession;
+    }
+  }
+}
+
+/** Decision of an `onSecurityIssue` hook. */
+export type SessionSecurityDecision = 'allow' | 'deny';
+
+export interface RequireSessionOptions {
+  /** The manager that validates ids. Required. */
+  manager: SessionManager;
+  /** Cookie carrying the id. Default `session`. */
+  cookieName?: string;
+  /** Header also accepted when there is no cookie (e.g. `X-Session-Id` for non-browser clients). */
+  header?: string;
+  /**
+   * Called when the IP or User-Agent changed since creation; return `'deny'` to answer 401.
+   * Default: allow (the event is logged as a warning either way).
+   */
+  onSecurityIssue?: (req: Request, issues: SessionSecurityIssue[], session: PlatformSession) => SessionSecurityDecision | Promise<SessionSecurityDecision>;
+  /** Attributes used when clearing an invalid cookie (must match those it was set with). */
+  cookie?: Omit<SessionCookieOptions, 'cookieName'>;
+  /** Clear the cookie when it names no valid session. Default true. */
+  clearInvalidCookie?: boolean;
+}
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const optionsSchema = z.object({
+  manager: z.instanceof(SessionManager, { message: 'must be a SessionManager' }),
+  cookieName: z.string().optional(),
+  header: z.string().regex(HEADER_NAME, { message: 'must be a valid header name' }).optional(),
+  onSecurityIssue: z.function().optional(),
+  cookie: z.object({}).loose().optional(),
+  clearInvalidCookie: z.boolean().default(true),
+});
+
+const DETAILS: Record<SessionInvalidReason | 'missing' | 'denied', string> = {
+  missing: 'Not authenticated: no session',
+  session_not_found: 'Session not found',
+  session_expired: 'Session expired',
+  validation_error: 'Session is invalid',
+  denied: 'Session rejected by security policy',
+};
+
+function unauthorized(reason: keyof typeof DETAILS): HttpError {
+  // No WWW-Authenticate: no registered HTTP auth scheme describes cookies, and a made-up
+  // challenge only confuses clients. 401 still tells them to sign in again.
+  return new HttpError(401, DETAILS[reason], { code: 'ERR_SESSION_INVALID' });
+}
+
+/**
+ * Requires a valid session. On success `req.platformSession` holds it; otherwise 401
+ * `ERR_SESSION_INVALID` (503 `ERR_STORE_UNAVAILABLE` when Redis is down).
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requireSession({ manager: sessions }), (req, res) => res.json({ user: req.platformSession?.userId }))
+ * ```
+ */
+export function requireSession(options: RequireSessionOptions): RequestHandler {
+  const parsed = parseOptions(optionsSchema, options, 'requireSession options');
+  const cookie = resolveSessionCookie({ ...(options.cookie ?? {}), cookieName: options.cookieName ?? 'session' });
+  const { manager, header, clearInvalidCookie } = parsed;
+  const onSecurityIssue = options.onSecurityIssue;
+  const logger = getLogger('session');
+
+  const middleware: RequestHandler = function requireSession(req, res, next) {
+    const run = async (): Promise<void> => {
+      if (req.headers['x-forwarded-for'] !== undefined && !req.app.get('trust proxy')) {
+        emitKitWarning('WARN_TRUST_PROXY_OFF', 'X-Forwarded-For arrived but Express "trust proxy" is off: req.ip is the proxy address, so session IP checks compare proxy addresses. Set app.set("trust proxy", ...) to your proxy hops.');
+      }
+      const fromCookie = readSessionId(req, { cookieName: cookie.cookieName });
+      const id = fromCookie ?? readSessionId(req, { cookieName: cookie.cookieName, header });
+      if (!id) return next(unauthorized('missing'));
+      const result = await manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') });
+      if (!result.valid) {
+        if (fromCookie && clearInvalidCookie && !res.headersSent) eraseSessionCookie(res, cookie);
+        return next(unauthorized(result.reason));
+      }
+      const { session, securityIssues } = result;
+      if (securityIssues.length > 0) {
+        const decision = onSecurityIssue ? await onSecurityIssue(req, securityIssues, session) : 'allow';
+        logger.warn('session security issue', { userId: session.userId, issues: securityIssues, decision, method: req.method, path: req.path });
+        if (decision === 'deny') return next(unauthorized('denied'));
+      }
+      req.platformSession = { ...session, securityIssues };
+      next();
+    };
+    run().catch((error: unknown) => {
+      if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
+        next(new HttpError(503, 'Session store unavailable', { code: 'ERR_STORE_UNAVAILABLE', cause: error }));
+      } else {
+        next(error);
+      }
+    });
+  };
+  return withOpenApiMetadata(middleware, {
+    security: [{ [SESSION_COOKIE_SCHEME]: [] }],
+    unauthorized: true,
+    ...(manager.backend === 'redis' ? { serviceUnavailable: 'Session store unavailable' } : {}),
+  });
+}
