@@ -1,2 +1,24 @@
-// express-platform-kit/rate-limit: filled in by its issue.
-export {};
+/**
+ * `express-platform-kit/rate-limit`: distributed rate limiting.
+ * - `rateLimit()`: the Express middleware (headers, 429, exempt paths, store-failure modes);
+ * - `createRateLimiter()`: the limiter itself (no Express), three algorithms, memory or Redis;
+ * - `rateLimitAdminRouter()`: inspect/reset a client's limit;
+ * - stores and helpers for custom setups; `loadRateLimitSettings()` for the environment.
+ */
+export { loadRateLimitSettings, type RateLimitSettings } from './settings.js';
+export {
+  RATE_LIMIT_ALGORITHMS,
+  type RateLimitAlgorithm, type RateLimitStorePolicy, type RateLimitResult, type RateLimitInfo, type RateLimitStore,
+  type StoreCheckResult, type StoreInfoResult,
+} from './types.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
+export { createMemoryStore, type MemoryStoreOptions, type MemoryRateLimitStore } from './memory-store.js';
+export { createRedisStore, type RedisRateLimitStore } from './redis-store.js';
+export { rateLimitStorageKey } from './keys.js';
+export { rateLimitIpKey, defaultClientKey as rateLimitClientKey, type ClientKeyRequest } from './client-key.js';
+export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './headers.js';
+export {
+  rateLimit, DEFAULT_RATE_LIMIT_EXEMPT_PATHS,
+  type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,
+} from './middleware.js';
+export { rateLimitAdminRouter, type RateLimitAdminRouterOptions, type RateLimitKeyStatus } from './admin-router.js';

@@ -1,0 +1,125 @@
+/**
+ * The three algorithms as pure functions over a small state, used by the memory store. The Redis
+ * store runs the same arithmetic in Lua (redis-scripts.ts); both are tested against one suite.
+ * Times are epoch milliseconds (fractions allowed); waits are rounded up, never down, so a
+ * client that retries after `retryAfterMs` is never rejected again for the same reason.
+ */
+import type { RateLimitStorePolicy } from './types.js';
+
+/** Tolerance for float comparisons (a retry at exactly `retryAfterMs` must pass). */
+const EPSILON = 1e-9;
+
+export interface AlgorithmOutcome {
+  allowed: boolean;
+  remaining: number;
+  retryAfterMs: number;
+  /** Until the full quota is back (also the key's time to live). */
+  resetAfterMs: number;
+  current: number;
+}
+
+/** Sliding log: a ring buffer of the timestamps of the last `limit` allowed requests. */
+export interface SlidingLogState {
+  times: Float64Array;
+  head: number;
+  count: number;
+}
+
+export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+  const { limit, windowMs } = policy;
+  const { times } = state;
+  while (state.count > 0 && times[state.head]! <= now - windowMs) {
+    state.head = (state.head + 1) % limit;
+    state.count--;
+  }
+  let allowed = false;
+  if (consume && state.count < limit) {
+    times[(state.head + state.count) % limit] = now;
+    state.count++;
+    allowed = true;
+  }
+  const oldest = state.count > 0 ? times[state.head]! : now;
+  const newest = state.count > 0 ? times[(state.head + state.count - 1) % limit]! : now - windowMs;
+  return {
+    allowed,
+    remaining: limit - state.count,
+    retryAfterMs: allowed || state.count < limit ? 0 : Math.max(1, Math.ceil(oldest + windowMs - now)),
+    resetAfterMs: Math.max(0, Math.ceil(newest + windowMs - now)),
+    current: state.count,
+  };
+}
+
+/** Sliding window: the counters of the current and the previous fixed window, weighted. */
+export interface SlidingWindowState {
+  index: number;
+  current: number;
+  previous: number;
+}
+
+export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+  const { limit, windowMs } = policy;
+  const index = Math.floor(now / windowMs);
+  if (state.index !== index) {
+    state.previous = state.index === index - 1 ? state.current : 0;
+    state.current = 0;
+    state.index = index;
+  }
+  const elapsed = now - index * windowMs;
+  const weight = (windowMs - elapsed) / windowMs;
+  let estimate = state.previous * weight + state.current;
+  let allowed = false;
+  if (consume && estimate + 1 <= limit + EPSILON) {
+    state.current++;
+    estimate += 1;
+    allowed = true;
+  }
+  let retryAfterMs = 0;
+  if (!allowed && estimate + 1 > limit + EPSILON) {
+    retryAfterMs = Math.max(1, Math.ceil(slidingWindowWait(state, limit, windowMs, elapsed)));
+  }
+  const resetAfterMs = state.current > 0 ? 2 * windowMs - elapsed : state.previous > 0 ? windowMs - elapsed : 0;
+  return {
+    allowed,
+    remaining: Math.max(0, Math.floor(limit - estimate + EPSILON)),
+    retryAfterMs,
+    resetAfterMs: Math.ceil(resetAfterMs),
+    current: Math.ceil(estimate - EPSILON),
+  };
+}
+
+/** Milliseconds until `previous * weight + current + 1 <= limit`. */
+function slidingWindowWait(state: SlidingWindowState, limit: number, windowMs: number, elapsed: number): number {
+  if (state.current + 1 <= limit && state.previous > 0) {
+    const target = windowMs * (1 - (limit - 1 - state.current) / state.previous);
+    return target - elapsed;
+  }
+  // The current window alone is full: wait for the next one, where it becomes `previous`.
+  const target = windowMs * (1 - (limit - 1) / state.current);
+  return windowMs - elapsed + target;
+}
+
+/** Token bucket: tokens left and when they were counted; refills `limit` per window. */
+export interface TokenBucketState {
+  tokens: number;
+  at: number;
+}
+
+export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+  const { limit, windowMs, capacity } = policy;
+  const ratePerMs = limit / windowMs;
+  let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * ratePerMs);
+  let allowed = false;
+  if (consume && tokens + EPSILON >= 1) {
+    tokens -= 1;
+    state.tokens = tokens;
+    state.at = now;
+    allowed = true;
+  }
+  return {
+    allowed,
+    remaining: Math.max(0, Math.floor(tokens + EPSILON)),
+    retryAfterMs: allowed || tokens + EPSILON >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / ratePerMs)),
+    resetAfterMs: Math.max(0, Math.ceil((capacity - tokens) / ratePerMs)),
+    current: Math.max(0, Math.ceil(capacity - tokens - EPSILON)),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Which client a request belongs to, in the middleware's order: a custom function, the
+ * authenticated user (`req.user.id`, set by the auth module), a SHA-256 of the whole Bearer
+ * token or `X-API-Key` value (never the raw credential, never a prefix of it: every HS256 JWT
+ * starts with the same characters), then the client IP (`req.ip`, which honours Express's
+ * `trust proxy`), IPv6 grouped by prefix because one subscriber usually owns a whole /56.
+ */
+import { isIP } from 'node:net';
+import { sha256Base64Url } from './keys.js';
+
+/** The parts of a request the key extraction reads (an Express `Request` fits). */
+export interface ClientKeyRequest {
+  headers: Record<string, string | string[] | undefined>;
+  ip?: string | undefined;
+  socket?: { remoteAddress?: string | undefined } | undefined;
+  user?: unknown;
+}
+
+/** Expands an IPv6 address to 8 groups of 16 bits; `undefined` if it is not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  const lastColon = text.lastIndexOf(':');
+  const maybeV4 = text.slice(lastColon + 1);
+  if (maybeV4.includes('.')) {
+    // "::ffff:1.2.3.4": the dotted tail is the last two 16-bit groups
+    if (isIP(maybeV4) !== 4) return undefined;
+    const o = maybeV4.split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, lastColon + 1)}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const head = parse(halves[0]!);
+  const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  const missing = 8 - head.length - rest.length;
+  if (halves.length === 2 ? missing < 0 : missing !== 0) return undefined;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...rest];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+/**
+ * Normalises a client address for rate limiting: IPv4 as is; IPv4-mapped IPv6
+ * (`::ffff:1.2.3.4`) as the IPv4 address; other IPv6 as its `/prefixBits` network
+ * (`2001:db8:0:ab00::/56`).
+ */
+export function rateLimitIpKey(address: string, ipv6PrefixBits = 56): string {
+  const version = isIP(address);
+  if (version === 4) return address;
+  if (version !== 6) return address;
+  const groups = ipv6Groups(address);
+  if (!groups) return address;
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    return `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.${groups[7]! & 0xff}`;
+  }
+  const bits = Math.max(0, Math.min(128, ipv6PrefixBits));
+  const masked = groups.map((group, i) => {
+    const keep = Math.max(0, Math.min(16, bits - i * 16));
+    return keep === 0 ? 0 : group & ((0xffff << (16 - keep)) & 0xffff);
+  });
+  return `${masked.map((g) => g.toString(16)).join(':')}/${bits}`;
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The authenticated user's id, read defensively (the auth module may not be in use). */
+function userIdOf(req: ClientKeyRequest): string | undefined {
+  const user = req.user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const id = (user as { id?: unknown }).id;
+  if (typeof id === 'string' && id !== '') return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  return undefined;
+}
+
+/** The built-in key of a request (see the module comment for the order). */
+export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56): string {
+  const userId = userIdOf(req);
+  if (userId !== undefined) return `user:${userId}`;
+  const authorization = headerValue(req.headers.authorization);
+  if (authorization !== undefined) {
+    const match = /^Bearer[ \t]+(\S.*)$/i.exec(authorization.trim());
+    if (match) return `bearer:${sha256Base64Url(match[1]!.trim())}`;
+  }
+  const apiKey = headerValue(req.headers['x-api-key'])?.trim();
+  if (apiKey) return `apikey:${sha256Base64Url(apiKey)}`;
+  const ip = req.ip ?? req.socket?.remoteAddress;
+  return ip ? `ip:${rateLimitIpKey(ip, ipv6PrefixBits)}` : 'ip:unknown';
+}

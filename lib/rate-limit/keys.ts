@@ -1,0 +1,34 @@
+/**
+ * Storage keys. Every key of a limiter looks like `rl:{<name>:<encoded key>}:<algorithm>`:
+ * - the `{...}` hash tag holds the whole client key, so one key's data always lives in one
+ *   Redis Cluster slot while different clients spread over the cluster;
+ * - the limiter's `name` namespaces keys, so two limiters on one Redis never share counters;
+ * - a client key made only of safe characters (up to 128) is kept readable (`k:user:42`);
+ *   anything else (long, unicode, braces, newlines, spaces) is replaced by its SHA-256
+ *   (`h:<base64url>`). The `k:`/`h:` prefixes keep the two forms from ever colliding, and a
+ *   hashed key can contain neither `{`, `}` nor a raw credential.
+ */
+import { createHash } from 'node:crypto';
+import type { RateLimitAlgorithm } from './types.js';
+
+const SAFE_KEY = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/** Allowed limiter names: they appear in Redis keys and in the `RateLimit-Policy` header. */
+export const LIMITER_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+const ALGORITHM_SUFFIX: Record<RateLimitAlgorithm, string> = {
+  'sliding-log': 'log',
+  'sliding-window': 'win',
+  'token-bucket': 'tb',
+};
+
+/** SHA-256 of a string as base64url (43 characters). */
+export function sha256Base64Url(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+/** The storage key of `clientKey` for a limiter `name` using `algorithm`. */
+export function rateLimitStorageKey(name: string, algorithm: RateLimitAlgorithm, clientKey: string): string {
+  const encoded = SAFE_KEY.test(clientKey) ? `k:${clientKey}` : `h:${sha256Base64Url(clientKey)}`;
+  return `rl:{${name}:${encoded}}:${ALGORITHM_SUFFIX[algorithm]}`;
+}

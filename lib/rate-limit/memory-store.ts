@@ -1,0 +1,148 @@
+/**
+ * The embedded store: one process, no I/O. Bounded: at most `maxKeys` keys (the oldest are
+ * dropped first, which can only make limiting more lenient, never wrong the other way), idle
+ * keys are swept by an `unref()`ed timer that never keeps the process alive.
+ */
+import {
+  slidingLog, slidingWindow, tokenBucket,
+  type AlgorithmOutcome, type SlidingLogState, type SlidingWindowState, type TokenBucketState,
+} from './algorithms.js';
+import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+
+interface Entry {
+  /** Epoch ms after which the entry equals a fresh key and may be dropped. */
+  expiresAt: number;
+  log?: SlidingLogState;
+  window?: SlidingWindowState;
+  bucket?: TokenBucketState;
+}
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most keys kept at once (default 100 000). */
+  maxKeys?: number;
+  /** Clock (epoch ms); tests may freeze it. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A {@link RateLimitStore} in process memory, with `size` for diagnostics. */
+export interface MemoryRateLimitStore extends RateLimitStore {
+  readonly kind: 'memory';
+  /** Keys currently held. */
+  readonly size: number;
+  /** Drops every key and stops the sweep timer. */
+  clear(): void;
+}
+
+/**
+ * Creates an in-memory store. Each `createRateLimiter()` without a store gets its own; pass one
+ * store to several limiters only if they have different names.
+ *
+ * @example
+ * ```ts
+ * const limiter = createRateLimiter({ name: 'api', store: createMemoryStore({ maxKeys: 10_000 }), limit: 100, windowMs: 60_000 })
+ * ```
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateLimitStore {
+  const maxKeys = options.maxKeys ?? 100_000;
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError('"maxKeys" option must be a positive integer');
+  const clock = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweepEveryMs = 60_000;
+
+  function sweep(limit = Infinity): void {
+    const now = clock();
+    let visited = 0;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= now) entries.delete(key);
+      if (++visited >= limit) break;
+    }
+    if (entries.size === 0 && sweepTimer) {
+      clearInterval(sweepTimer);
+      sweepTimer = undefined;
+    }
+  }
+
+  function startSweeping(windowMs: number): void {
+    if (sweepTimer && windowMs >= sweepEveryMs) return;
+    if (sweepTimer) clearInterval(sweepTimer);
+    sweepEveryMs = Math.max(1000, Math.min(windowMs, 60_000));
+    sweepTimer = setInterval(() => sweep(), sweepEveryMs);
+    sweepTimer.unref(); // never keeps the process alive
+  }
+
+  function entryFor(key: string, policy: RateLimitStorePolicy, now: number, create: boolean): Entry | undefined {
+    let entry = entries.get(key);
+    if (entry && entry.expiresAt <= now) {
+      entries.delete(key);
+      entry = undefined;
+    }
+    if (entry || !create) return entry;
+    if (entries.size >= maxKeys) {
+      sweep(64);
+      if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
+    }
+    entry = { expiresAt: now };
+    entries.set(key, entry);
+    startSweeping(policy.windowMs);
+    return entry;
+  }
+
+  function run(entry: Entry, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+    switch (policy.algorithm) {
+      case 'sliding-log': {
+        if (!entry.log || entry.log.times.length !== policy.limit) {
+          entry.log = { times: new Float64Array(policy.limit), head: 0, count: 0 };
+        }
+        return slidingLog(entry.log, policy, now, consume);
+      }
+      case 'sliding-window': {
+        entry.window ??= { index: 0, current: 0, previous: 0 };
+        return slidingWindow(entry.window, policy, now, consume);
+      }
+      default: {
+        entry.bucket ??= { tokens: policy.capacity, at: now };
+        return tokenBucket(entry.bucket, policy, now, consume);
+      }
+    }
+  }
+
+  const fresh = (policy: RateLimitStorePolicy, now: number): StoreInfoResult => ({ remaining: policy.capacity, current: 0, resetAfterMs: 0, now });
+
+  return {
+    kind: 'memory',
+    get size() {
+      return entries.size;
+    },
+    check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
+      const now = clock();
+      const entry = entryFor(key, policy, now, true)!;
+      const outcome = run(entry, policy, now, true);
+      if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
+      return Promise.resolve({
+        allowed: outcome.allowed,
+        remaining: outcome.remaining,
+        retryAfterMs: outcome.retryAfterMs,
+        resetAfterMs: outcome.resetAfterMs,
+        now,
+      });
+    },
+    info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
+      const now = clock();
+      const entry = entryFor(key, policy, now, false);
+      if (!entry) return Promise.resolve(fresh(policy, now));
+      const outcome = run(entry, policy, now, false);
+      return Promise.resolve({ remaining: outcome.remaining, current: outcome.current, resetAfterMs: outcome.resetAfterMs, now });
+    },
+    reset(key: string): Promise<void> {
+      entries.delete(key);
+      return Promise.resolve();
+    },
+    clear() {
+      entries.clear();
+      if (sweepTimer) clearInterval(sweepTimer);
+      sweepTimer = undefined;
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * `rateLimit()`: the Express glue around a {@link RateLimiter}. It never talks to Redis itself.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '../config/settings.js';
+import { emitKitWarning } from '../config/warnings.js';
+import { HttpError } from '../errors/http-error.js';
+import { isKitError } from '../errors/kit-error.js';
+import { getLogger } from '../logging/logger.js';
+import { withOpenApiMetadata } from '../openapi/metadata.js';
+import { defaultClientKey } from './client-key.js';
+import { rateLimitHeaders, rateLimitedError, setRateLimitHeaders } from './headers.js';
+import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
+import type { RateLimitResult } from './types.js';
+
+/** Paths never counted by default (the reference's list plus `/metrics`). */
+export const DEFAULT_RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/docs', '/openapi.json', '/static/', '/metrics'];
+
+/** What to do when the store (Redis) fails. */
+export type RateLimitStoreFailureMode = 'open' | 'closed' | 'memory';
+
+/** Options of {@link rateLimit}: a `limiter`, or the options to create one, plus these. */
+export interface RateLimitMiddlewareOptions extends RateLimiterOptions {
+  /** A limiter from `createRateLimiter()` (then the limiter options above must be omitted). */
+  limiter?: RateLimiter;
+  /**
+   * Paths never counted. An entry ending in `/` is a prefix (`/static/`); any other entry matches
+   * itself and its sub-paths (`/docs` matches `/docs` and `/docs/x`, not `/docsx`). Default
+   * {@link DEFAULT_RATE_LIMIT_EXEMPT_PATHS}.
+   */
+  exemptPaths?: readonly (string | RegExp)[];
+  /** Skip counting when this returns true. */
+  skip?: (req: Request) => boolean;
+  /** Custom client key; return `undefined` to fall back to the built-in key. */
+  keyGenerator?: (req: Request) => string | undefined | Promise<string | undefined>;
+  /** IPv6 clients are grouped by this prefix length (default 56). */
+  ipv6Subnet?: number;
+  /** Store failure: `'open'` (default: pass), `'closed'` (503) or `'memory'` (per-process limiter). */
+  onStoreError?: RateLimitStoreFailureMode;
+  /** Send `X-RateLimit-*` headers (default true). */
+  legacyHeaders?: boolean;
+  /** Send IETF `RateLimit`/`RateLimit-Policy` headers (default true). */
+  standardHeaders?: boolean;
+}
+
+/** Counters of store failures seen by one middleware. */
+export interface RateLimitStoreStats {
+  /** Checks that failed because the store was unavailable. */
+  storeErrors: number;
+  /** Distinct outages (a run of failures ended by a successful check). */
+  outages: number;
+  /** Whether the last check failed. */
+  storeDown: boolean;
+}
+
+/** The middleware, with its limiter and store-failure counters. */
+export type RateLimitMiddleware = RequestHandler & { readonly limiter: RateLimiter; readonly stats: Readonly<RateLimitStoreStats> };
+
+const MIDDLEWARE_KEYS = ['limiter', 'exemptPaths', 'skip', 'keyGenerator', 'ipv6Subnet', 'onStoreError', 'legacyHeaders', 'standardHeaders'] as const;
+
+const middlewareSchema = z.object({
+  limiter: z.custom<RateLimiter>((v) => typeof v === 'object' && v !== null && typeof (v as RateLimiter).check === 'function', { message: 'must be a createRateLimiter() result' }).optional(),
+  exemptPaths: z.array(z.union([z.string().startsWith('/', { message: 'paths start with "/"' }), z.instanceof(RegExp)])).optional(),
+  skip: z.custom<(req: Request) => boolean>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  keyGenerator: z.custom<NonNullable<RateLimitMiddlewareOptions['keyGenerator']>>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  ipv6Subnet: z.number().int().min(1).max(128).optional(),
+  onStoreError: z.enum(['open', 'closed', 'memory']).optional(),
+  legacyHeaders: z.boolean().optional(),
+  standardHeaders: z.boolean().optional(),
+});
+
+/** Seconds a client is told to wait when the limiter answers 503 (`onStoreError: 'closed'`). */
+const STORE_DOWN_RETRY_AFTER_SECONDS = 5;
+
+function exemptMatcher(entries: readonly (string | RegExp)[]): (path: string) => boolean {
+  return (path) => {
+    for (const entry of entries) {
+      if (typeof entry !== 'string') {
+        if (entry.test(path)) return true;
+      } else if (entry.endsWith('/') ? path.startsWith(entry) : path === entry || path.startsWith(`${entry}/`)) {
+        return true;
+      }
+    }
+    return false;
+  };
+}
+
+/**
+ * Rate-limiting middleware: exempt paths pass uncounted; other requests are counted per client
+ * and get `X-RateLimit-*` and `RateLimit`/`RateLimit-Policy` headers; over the limit, `next()`
+ * receives a 429 `HttpError` (code `ERR_RATE_LIMITED`, accurate `Retry-After`).
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ name: 'api', limit: 100, windowMs: 60_000, redis: process.env.REDIS_URL }))
+ * app.use(errorHandler())
+ * ```
+ */
+export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMiddleware {
+  const middlewarePart: Record<string, unknown> = {};
+  const limiterPart: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    ((MIDDLEWARE_KEYS as readonly string[]).includes(key) ? middlewarePart : limiterPart)[key] = value;
+  }
+  const settings = parseOptions(middlewareSchema, middlewarePart, 'rateLimit options');
+  if (settings.limiter && Object.keys(limiterPart).length > 0) {
+    throw new ConfigError([{ variable: 'limiter', message: `pass either "limiter" or limiter options, not both (got ${Object.keys(limiterPart).join(', ')})` }], 'rateLimit options');
+  }
+  const limiter = settings.limiter ?? createRateLimiter(limiterPart as RateLimiterOptions);
+  const mode = settings.onStoreError ?? 'open';
+  const fallback = mode === 'memory'
+    ? createRateLimiter({ name: limiter.name, store: 'memory', algorithm: limiter.algorithm, limit: limiter.limit, windowMs: limiter.windowMs, burst: limiter.capacity })
+    : undefined;
+  const isExempt = exemptMatcher(settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS);
+  const ipv6Subnet = settings.ipv6Subnet ?? 56;
+  const headerOptions = { legacy: settings.legacyHeaders ?? true, standard: settings.standardHeaders ?? true };
+  const stats: RateLimitStoreStats = { storeErrors: 0, outages: 0, storeDown: false };
+  const logger = getLogger('rate-limit');
+  const keyGenerator = settings.keyGenerator;
+  const skip = settings.skip;
+
+  function answer(result: RateLimitResult, res: Response, next: NextFunction): void {
+    const headers = rateLimitHeaders(result, limiter.name, limiter.windowMs, headerOptions);
+    setRateLimitHeaders(res, headers);
+    if (result.allowed) next();
+    else next(rateLimitedError(result, headers));
+  }
+
+  function storeFailed(error: unknown, key: string, res: Response, next: NextFunction): void {
+    stats.storeErrors++;
+    if (!stats.storeDown) {
+      stats.storeDown = true;
+      stats.outages++;
+      const message = `Rate limiter "${limiter.name}": store (${limiter.store.kind}) unavailable; failing ${mode}`;
+      logger.warn(message, { code: 'ERR_STORE_UNAVAILABLE', cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined });
+      emitKitWarning('WARN_RATE_LIMIT_STORE_UNAVAILABLE', message, `${limiter.name}#${stats.outages}`);
+    }
+    if (mode === 'open') {
+      next();
+    } else if (mode === 'closed') {
+      next(new HttpError(503, 'Rate limit service temporarily unavailable', {
+        code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': String(STORE_DOWN_RETRY_AFTER_SECONDS) }, cause: error,
+      }));
+    } else {
+      fallback!.check(key).then((result) => answer(result, res, next), next);
+    }
+  }
+
+  function run(key: string, res: Response, next: NextFunction): void {
+    limiter.check(key).then(
+      (result) => {
+        if (stats.storeDown) {
+          stats.storeDown = false;
+          logger.info(`Rate limiter "${limiter.name}": store available again`);
+        }
+        answer(result, res, next);
+      },
+      (error: unknown) => {
+        if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') storeFailed(error, key, res, next);
+        else next(error);
+      },
+    );
+  }
+
+  const middleware = function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
+    try {
+      const url = req.originalUrl ?? req.url;
+      const query = url.indexOf('?');
+      if (isExempt(query === -1 ? url : url.slice(0, query)) || (skip !== undefined && skip(req))) {
+        next();
+        return;
+      }
+      if (req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
+        emitKitWarning('WARN_TRUST_PROXY_OFF',
+          'X-Forwarded-For arrived but Express "trust proxy" is off: every client behind the proxy shares the proxy\'s rate limit. ' +
+          'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
+      }
+      if (keyGenerator === undefined) {
+        run(defaultClientKey(req, ipv6Subnet), res, next);
+        return;
+      }
+      const custom = keyGenerator(req);
+      if (typeof custom === 'string' || custom === undefined) {
+        run(custom || defaultClientKey(req, ipv6Subnet), res, next);
+      } else {
+        Promise.resolve(custom).then((key) => run(typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet), res, next), next);
+      }
+    } catch (error) {
+      next(error);
+    }
+  };
+  Object.defineProperty(middleware, 'limiter', { value: limiter, enumerable: true });
+  Object.defineProperty(middleware, 'stats', { get: () => ({ ...stats }), enumerable: true });
+  return withOpenApiMetadata(middleware as RateLimitMiddleware, {
+    rateLimit: { limit: limiter.limit, windowMs: limiter.windowMs, algorithm: limiter.algorithm },
+    ...(mode === 'closed' ? { serviceUnavailable: 'The rate limit store is unavailable' } : {}),
+  });
+}
