@@ -2,6 +2,7 @@
  * One behaviour suite run against every backend (memory, Redis, Redis Cluster).
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { SessionManager, type SessionManagerOptions } from '../../lib/session/index.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,5 +123,19 @@ export function sessionManagerSuite(backend: 'memory' | 'redis', options: () => 
     cyclic.self = cyclic;
     await assert.rejects(sessions.create('u', { metadata: cyclic }), { code: 'ERR_VALIDATION' });
     await assert.rejects(sessions.create('u', { ip: 5 as unknown as string }), { code: 'ERR_VALIDATION' });
+  });
+
+  it('answers hostile ids with not_found/validation_error, never a throw (fast-check)', async () => {
+    const sessions = manager();
+    await sessions.create('user-hostile');
+    const ids = fc.oneof(fc.string({ maxLength: 100 }), fc.stringMatching(/^[A-Za-z0-9_-]{46}$/), fc.anything());
+    await fc.assert(
+      fc.asyncProperty(ids, async (id) => {
+        const result = await sessions.validate(id, { ip: id as string, userAgent: id as string });
+        assert.ok(!result.valid && ['validation_error', 'session_not_found'].includes(result.reason));
+        assert.equal(await sessions.destroy(id), false);
+      }),
+      { numRuns: 150 },
+    );
   });
 }
