@@ -1,0 +1,98 @@
+/**
+ * The per-request log context on AsyncLocalStorage: every record written while a request is
+ * handled gets its `requestId`, `userId` and the fields added with `setLogContext()`, with no
+ * logger passed around. Core logic: no Express here (the middleware fills the store).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Fields attached to every record of the current context. */
+export type LogContextFields = Record<string, unknown>;
+
+/** The store of one context (one request). */
+export interface LogContextStore {
+  /** The request id (incoming `X-Request-Id` when valid, else generated). */
+  requestId: string;
+  /** Fields added with `setLogContext()` (and by the middleware). */
+  fields: LogContextFields;
+  /** Read at log time, so an auth middleware that runs later is still seen. */
+  lazyFields?: () => LogContextFields | undefined;
+}
+
+const storage = new AsyncLocalStorage<LogContextStore>();
+
+/** Field names a context may not override (they belong to the record itself). */
+const RESERVED = new Set(['level', 'message', 'timestamp', 'stack', 'logger', 'requestId', '__proto__', 'constructor', 'prototype']);
+const MAX_FIELDS = 64;
+
+/**
+ * Runs `fn` inside a new log context (what `requestContext()` does per request; use it for jobs,
+ * queue consumers and WebSocket messages).
+ *
+ * @example
+ * ```ts
+ * await runWithLogContext({ requestId: job.id, fields: { graphExecId } }, () => runGraph(job))
+ * ```
+ */
+export function runWithLogContext<T>(store: LogContextStore, fn: () => T): T {
+  return storage.run(store, fn);
+}
+
+/** The current context's store, or undefined outside any context. */
+export function getLogContextStore(): LogContextStore | undefined {
+  return storage.getStore();
+}
+
+/**
+ * The fields every record written now would carry: `requestId`, `userId` (once auth ran) and
+ * the fields added with {@link setLogContext}. Empty outside a request.
+ *
+ * @example
+ * ```ts
+ * res.json({ error: 'failed', requestId: getLogContext().requestId })
+ * ```
+ */
+export function getLogContext(): LogContextFields {
+  const store = storage.getStore();
+  return store ? contextFieldsOf(store) : {};
+}
+
+/**
+ * Adds fields to the current request's log context (e.g. `graphExecId`, `nodeExecId`). Returns
+ * false (and changes nothing) outside a context. `undefined` removes a field. Reserved names
+ * (`level`, `message`, `timestamp`, `logger`, `requestId`, `stack`) are ignored.
+ *
+ * @example
+ * ```ts
+ * setLogContext({ graphExecId: exec.id })
+ * logger.info('graph started') // carries requestId, userId and graphExecId
+ * ```
+ */
+export function setLogContext(fields: LogContextFields): boolean {
+  const store = storage.getStore();
+  if (!store || fields === null || typeof fields !== 'object') return false;
+  for (const key of Object.keys(fields)) {
+    if (RESERVED.has(key)) continue;
+    const value = fields[key];
+    if (value === undefined) {
+      delete store.fields[key];
+    } else if (key in store.fields || Object.keys(store.fields).length < MAX_FIELDS) {
+      store.fields[key] = value;
+    }
+  }
+  return true;
+}
+
+/** The flat fields of a store: requestId, lazy fields (user), then added fields. */
+export function contextFieldsOf(store: LogContextStore): LogContextFields {
+  const out: LogContextFields = { requestId: store.requestId };
+  if (store.lazyFields) {
+    try {
+      const lazy = store.lazyFields();
+      if (lazy) for (const key of Object.keys(lazy)) if (lazy[key] !== undefined) out[key] = lazy[key];
+    } catch {
+      // A throwing getter on the request must never break logging.
+    }
+  }
+  for (const key of Object.keys(store.fields)) out[key] = store.fields[key];
+  return out;
+}

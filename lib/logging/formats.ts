@@ -1,0 +1,216 @@
+/**
+ * Winston formats of the kit. Every format builds a new record or only sets `[MESSAGE]` on
+ * the copy winston-transport hands it: a record is never mutated in a way another transport
+ * would see. None of them throws (a throwing format would break winston's stream).
+ */
+import winston from 'winston';
+import type { Logform } from 'winston';
+import { contextFieldsOf, getLogContextStore } from './context.js';
+import { levelPriority, severityOf } from './levels.js';
+import { safeJsonStringify, toSafeValue } from './safe-json.js';
+import { isSensitiveKey, REDACTED } from './redact.js';
+
+const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
+
+type Info = Logform.TransformableInfo & Record<string | symbol, unknown>;
+
+// ANSI escape sequences: CSI (ESC [ … final byte, and the 8-bit CSI 0x9B), OSC (ESC ] … BEL or
+// ESC \), and the two-byte ESC sequences (ESC followed by @–Z, \, -, _ …).
+const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|\x1B[@-Z\\-_]/g;
+
+/**
+ * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links). The
+ * reference's `remove_color_codes`.
+ *
+ * @example
+ * ```ts
+ * removeColorCodes('\x1b[1m\x1b[31mError:\x1b[0m file not found') // 'Error: file not found'
+ * ```
+ */
+export function removeColorCodes(text: string): string {
+  if (typeof text !== 'string') return String(text);
+  return text.indexOf('\x1B') < 0 && text.indexOf('\x9B') < 0 ? text : text.replace(ANSI_PATTERN, '');
+}
+
+const RESET = '\x1b[0m';
+const LEVEL_COLORS: Record<string, string> = {
+  critical: '\x1b[1;31m',
+  error: '\x1b[31m',
+  warning: '\x1b[33m',
+  warn: '\x1b[33m',
+  info: '\x1b[34m',
+  http: '\x1b[36m',
+  verbose: '\x1b[36m',
+  debug: '\x1b[90m',
+  silly: '\x1b[90m',
+};
+
+/** Keys written by the formats themselves, never repeated as extra fields. */
+const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'logger', 'stack', 'exception', 'splat']);
+
+function messageText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return safeJsonStringify({ value }).slice(9, -1);
+  return String(value);
+}
+
+/**
+ * The root logger's format: turns logged Errors into message + stack, applies `%s` splat,
+ * adds an ISO timestamp and the current request's log context (requestId, userId, fields).
+ * Fields given with the record win over context fields. Installed by `configureLogging()`;
+ * add it to your own winston loggers to get the same context.
+ *
+ * @example
+ * ```ts
+ * const audit = winston.createLogger({ format: logRecordFormat(), transports: [...] })
+ * ```
+ */
+export const logRecordFormat = winston.format((info: Info) => {
+  let record: Info = info;
+  try {
+    const message = record.message as unknown;
+    if (record instanceof Error) {
+      record = Object.assign({}, record, { message: record.message, stack: record.stack }) as Info;
+    } else if (message instanceof Error) {
+      record = Object.assign({}, record, { message: message.message, stack: record.stack ?? message.stack }) as Info;
+    }
+    const store = getLogContextStore();
+    if (store) record = Object.assign(contextFieldsOf(store), record) as Info;
+    if (record.timestamp === undefined) {
+      if (record === info) record = Object.assign({}, info);
+      record.timestamp = new Date().toISOString();
+    }
+  } catch {
+    // never break logging
+  }
+  return record;
+});
+
+function extraFields(info: Info): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const key of Object.keys(info)) {
+    if (OWN_KEYS.has(key)) continue;
+    const value = info[key];
+    if (value !== undefined) out.push([key, isSensitiveKey(key) ? REDACTED : value]);
+  }
+  return out;
+}
+
+function renderValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const json = JSON.stringify(toSafeValue(value));
+  return json === undefined ? String(value) : json;
+}
+
+export interface TextFormatOptions {
+  /** ANSI colors on the level (and on non-INFO messages). Default false. */
+  colors?: boolean;
+  /** Append context and extra fields as `key=value`. Default true. */
+  fields?: boolean;
+}
+
+function textLine(info: Info, structured: boolean, options: TextFormatOptions): string {
+  const level = String(info[LEVEL] ?? info.level);
+  const severity = severityOf(level);
+  const colors = options.colors === true;
+  const color = colors ? LEVEL_COLORS[level] : undefined;
+  const levelText = structured ? severity.padEnd(8) : severity;
+  let line = `${String(info.timestamp ?? new Date().toISOString())} ${color ? color + levelText + RESET : levelText} `;
+  if (structured && typeof info.logger === 'string' && info.logger) line += `[${removeColorCodes(info.logger)}] `;
+  // Strip color codes from the message: a user-controlled value must not spoof colors (the reference's rule).
+  let message = removeColorCodes(messageText(info.message));
+  if (color && level !== 'info' && level !== 'http') message = color + message + RESET;
+  line += message;
+  if (options.fields !== false) {
+    for (const [key, value] of extraFields(info)) line += ` ${removeColorCodes(key)}=${removeColorCodes(renderValue(value))}`;
+  }
+  if (typeof info.stack === 'string' && info.stack) line += `\n${removeColorCodes(info.stack)}`;
+  return line;
+}
+
+function safeTransform(info: Info, render: (info: Info) => string): Info {
+  let text: string;
+  try {
+    text = render(info);
+  } catch {
+    text = `${String(info.level)} [unformattable log record]`;
+  }
+  // winston-transport already hands each transport its own shallow copy; set MESSAGE on a copy
+  // anyway so the format is safe on a record shared with anything else.
+  return Object.assign({}, info, { [MESSAGE]: text }) as Info;
+}
+
+/**
+ * `2026-01-01T12:00:00.000Z INFO     [name] message requestId=… userId=…` and the stack on the
+ * following lines. Colors only when asked.
+ *
+ * @example
+ * ```ts
+ * new winston.transports.Console({ format: structuredFormat({ colors: true }) })
+ * ```
+ */
+export const structuredFormat = winston.format((info: Info, options?: unknown) =>
+  safeTransform(info, (record) => textLine(record, true, (options ?? {}) as TextFormatOptions)),
+);
+
+/**
+ * `2026-01-01T12:00:00.000Z INFO message` (the reference's SIMPLE format), fields and stack
+ * appended like {@link structuredFormat}.
+ *
+ * @example
+ * ```ts
+ * new winston.transports.Console({ format: simpleFormat() })
+ * ```
+ */
+export const simpleFormat = winston.format((info: Info, options?: unknown) =>
+  safeTransform(info, (record) => textLine(record, false, (options ?? {}) as TextFormatOptions)),
+);
+
+/** The JSON object {@link jsonFormat} writes for a record. */
+export function jsonRecordOf(info: Info): Record<string, unknown> {
+  const level = String(info[LEVEL] ?? info.level);
+  const severity = severityOf(level);
+  const out: Record<string, unknown> = {
+    timestamp: info.timestamp ?? new Date().toISOString(),
+    level: severity,
+    severity,
+  };
+  if (info.logger !== undefined) out.logger = info.logger;
+  out.message = typeof info.message === 'string' ? info.message : toSafeValue(info.message);
+  for (const [key, value] of extraFields(info)) out[key] = value;
+  if (info.stack !== undefined) out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
+  return out;
+}
+
+/**
+ * One JSON object per line: `timestamp`, `level` (and `severity`, what Cloud Run and GKE read
+ * from stdout), `logger`, `message`, context fields, extra metadata, `exception` (the stack).
+ * Circular values, BigInt and Errors are serialized safely; sensitive keys are redacted.
+ *
+ * @example
+ * ```ts
+ * new winston.transports.Console({ format: jsonFormat() })
+ * ```
+ */
+export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record))));
+
+/**
+ * Keeps only records strictly less severe than `level` (the reference's BelowLevelFilter):
+ * `belowLevel('warning')` passes info and debug, drops warning, error and critical.
+ *
+ * @example
+ * ```ts
+ * new winston.transports.Console({ format: winston.format.combine(belowLevel('warning'), structuredFormat()) })
+ * ```
+ */
+export function belowLevel(level: string): Logform.Format {
+  const limit = levelPriority(level);
+  if (limit === undefined) throw new TypeError(`belowLevel: unknown level "${level}"`);
+  return winston.format((info: Info) => {
+    const priority = levelPriority(String(info[LEVEL] ?? info.level));
+    return priority === undefined || priority > limit ? info : false;
+  })();
+}
