@@ -1,0 +1,51 @@
+/**
+ * The HTTP errors of the auth module, with RFC 6750 §3 `WWW-Authenticate` challenges:
+ * no error code when credentials are missing (§3.1), `invalid_token` when they are bad,
+ * `insufficient_scope` when the caller is authenticated but not allowed.
+ */
+import type { KitErrorCode } from '../errors/codes.js';
+import { HttpError } from '../errors/http-error.js';
+
+/** `error_description` must be a quoted-string of visible ASCII without `"` or `\` (RFC 6750 §3). */
+function quoted(text: string): string {
+  return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** 401 for a request without (Bearer) credentials: the challenge carries no error code. */
+export function missingCredentialsError(): HttpError {
+  return new HttpError(401, 'Authorization header is missing', {
+    code: 'ERR_AUTH_MISSING',
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
+}
+
+/** 401 for credentials that are present but unacceptable. */
+export function invalidTokenError(message: string, code: KitErrorCode = 'ERR_AUTH_TOKEN_INVALID', cause?: unknown): HttpError {
+  return new HttpError(401, message, {
+    code,
+    cause,
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${quoted(message)}"` },
+  });
+}
+
+/** 403 for an authenticated caller lacking a privilege. */
+export function insufficientScopeError(message: string, code: KitErrorCode): HttpError {
+  return new HttpError(403, message, {
+    code,
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${quoted(message)}"` },
+  });
+}
+
+/**
+ * 503 when the JWKS endpoint cannot be reached: not the client's fault, so not a 401 (a
+ * client would drop a perfectly good token), and never a 500 with internals. The detail is
+ * a fixed sentence; the underlying fetch error is kept as `cause` for logs only.
+ */
+export function jwksUnavailableError(retryAfterSeconds: number, cause?: unknown): HttpError {
+  return new HttpError(503, 'Authentication service unavailable', {
+    code: 'ERR_AUTH_JWKS_UNAVAILABLE',
+    expose: true,
+    cause,
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+}

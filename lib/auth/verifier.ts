@@ -1,0 +1,193 @@
+/**
+ * `createJwtVerifier`: one object verifying JWTs with jose, usable outside HTTP (WebSocket
+ * handshakes, jobs). Keys are imported once, at creation; only the configured algorithms are
+ * accepted, so algorithm confusion is impossible (an HS256 token is only ever checked against
+ * the HMAC secret, never against a public key).
+ */
+import { type CryptoKey, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '../config/settings.js';
+import { resolveEnv, type Env } from '../config/env.js';
+import { HttpError } from '../errors/http-error.js';
+import { invalidTokenError } from './auth-errors.js';
+import { createJwksResolver } from './jwks.js';
+import { prepareStaticKey } from './keys.js';
+import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettings, type AuthSettingsOverrides } from './settings.js';
+import { checkVerificationKey } from './startup-check.js';
+import { createVerifiedTokenCache } from './token-cache.js';
+import { verificationError } from './verification-errors.js';
+
+/** Verifies a compact JWT; rejects with an `HttpError` (401, or 503 when the JWKS is down). */
+export interface JwtVerifier {
+  /** Resolves to the verified (frozen) payload. */
+  verify(token: string): Promise<JWTPayload>;
+  /** The algorithms this verifier accepts. */
+  readonly algorithms: readonly string[];
+}
+
+/** Options of {@link createJwtVerifier}: settings overrides plus verifier tuning. */
+export interface JwtVerifierOptions extends AuthSettingsOverrides {
+  /** Settings from `loadAuthSettings()` (used as is) or overrides of the environment. */
+  settings?: AuthSettings | AuthSettingsOverrides;
+  /** Environment to read instead of `process.env` + `.env`. */
+  env?: Env;
+  /** Tokens longer than this are refused before any parsing. Default 8192. */
+  maxTokenBytes?: number;
+  /**
+   * Cache of verified tokens (LRU keyed by SHA-256 of the token, entries expire at `exp`).
+   * Default `false`: a key removed from the JWKS stops verifying at once. `true` = 10 000 entries.
+   */
+  cache?: boolean | { maxEntries?: number };
+  /** JWKS fetch timeout. Default 5000. */
+  jwksTimeoutMs?: number;
+  /** Minimum time between two JWKS refreshes triggered by an unknown `kid`. Default 30000. */
+  jwksCooldownMs?: number;
+  /** Maximum age of the cached JWKS before a refresh. Default 600000 (10 minutes). */
+  jwksCacheMaxAgeMs?: number;
+}
+
+const optionShape: Record<string, z.ZodType> = {
+  settings: z.unknown(),
+  env: z.record(z.string(), z.string().optional()).optional(),
+  maxTokenBytes: z.number().int().min(256).max(1024 * 1024).default(8192),
+  cache: z.union([z.boolean(), z.object({ maxEntries: z.number().int().min(1).max(10_000_000).default(10_000) }).strict()]).default(false),
+  jwksTimeoutMs: z.number().int().min(1).max(60_000).default(5_000),
+  jwksCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  jwksCacheMaxAgeMs: z.number().int().min(0).max(86_400_000).default(600_000),
+};
+for (const key of AUTH_SETTING_KEYS) optionShape[key] = z.unknown();
+const optionsSchema = z.object(optionShape).strict();
+
+interface ParsedOptions {
+  settings?: unknown;
+  env?: Env;
+  maxTokenBytes: number;
+  cache: boolean | { maxEntries: number };
+  jwksTimeoutMs: number;
+  jwksCooldownMs: number;
+  jwksCacheMaxAgeMs: number;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Settings to verify with: given settings, or env with the given overrides. */
+function settingsFrom(input: AuthSettings | JwtVerifierOptions | undefined, env: Env | undefined): AuthSettings {
+  if (isAuthSettings(input)) return input;
+  const nested = input?.settings;
+  if (isAuthSettings(nested)) return nested;
+  const overrides: AuthSettingsOverrides = { ...(nested ?? {}) };
+  for (const key of AUTH_SETTING_KEYS) {
+    if (input?.[key] !== undefined) (overrides as Record<string, unknown>)[key] = input[key];
+  }
+  return loadAuthSettings(env, overrides);
+}
+
+/**
+ * Creates a verifier from settings (or overrides of the environment). Throws `ConfigError` at
+ * once for a bad key, algorithm or option.
+ *
+ * @example
+ * ```ts
+ * const verifier = createJwtVerifier(loadAuthSettings())
+ * const payload = await verifier.verify(token) // throws HttpError 401 "Token has expired", ...
+ * ```
+ */
+export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): JwtVerifier {
+  const options = parseOptions(optionsSchema, isAuthSettings(input) ? {} : input, 'JWT verifier options') as unknown as ParsedOptions;
+  const settings = settingsFrom(input, options.env);
+  const staticKey = settings.verifyKey ? prepareStaticKey(settings.verifyKey, settings.algorithm) : undefined;
+  const keyIssues = checkVerificationKey(settings, staticKey, resolveEnv(options.env));
+  if (keyIssues.length > 0) throw new ConfigError(keyIssues, 'auth settings');
+  const jwks = settings.jwksUrl
+    ? createJwksResolver(settings.jwksUrl, { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs, cacheMaxAgeMs: options.jwksCacheMaxAgeMs })
+    : undefined;
+  const algorithms = [...new Set([...(staticKey ? [settings.algorithm] : []), ...(jwks ? settings.jwksAlgorithms : [])])];
+  const verifyOptions: JWTVerifyOptions = {
+    algorithms,
+    audience: [...settings.audience],
+    clockTolerance: settings.clockToleranceSeconds,
+    ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
+  };
+  const tolerance = settings.clockToleranceSeconds;
+  const maxTokenBytes = options.maxTokenBytes;
+  const retryAfterSeconds = Math.max(1, options.jwksCooldownMs / 1000);
+  const cache = options.cache === false ? undefined : createVerifiedTokenCache(options.cache === true ? 10_000 : options.cache.maxEntries);
+
+  let staticCryptoKey: CryptoKey | undefined;
+  async function getStaticKey(): Promise<CryptoKey> {
+    if (staticCryptoKey) return staticCryptoKey;
+    try {
+      staticCryptoKey = await staticKey!.cryptoKey;
+      return staticCryptoKey;
+    } catch (err) {
+      // Checked synchronously at creation; reaching this is a platform limitation: a 500
+      // whose details stay server-side.
+      throw new HttpError(500, 'JWT verification key could not be imported', { code: 'ERR_INTERNAL', cause: err });
+    }
+  }
+  // The HMAC/JWK key answers for its own algorithm; the JWKS for the others, and for a `kid`
+  // that the static key does not carry.
+  const resolver =
+    jwks && staticKey
+      ? async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
+          const forStatic = header.alg === staticKey.algorithm && (header.kid === undefined || staticKey.kid === undefined || header.kid === staticKey.kid);
+          if (forStatic || !settings.jwksAlgorithms.includes(header.alg as never)) return getStaticKey();
+          return jwks(header, token);
+        }
+      : jwks;
+
+  async function verifyWithJose(token: string): Promise<JWTPayload> {
+    if (resolver) {
+      try {
+        return (await jwtVerify(token, resolver, verifyOptions)).payload;
+      } catch (err) {
+        // Several JWKS keys match a token without `kid` (e.g. during a rotation): try each.
+        if ((err as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || !(Symbol.asyncIterator in (err as object))) throw err;
+        let last: unknown = err;
+        for await (const key of err as AsyncIterable<CryptoKey>) {
+          try {
+            return (await jwtVerify(token, key, verifyOptions)).payload;
+          } catch (attempt) {
+            last = attempt;
+            if ((attempt as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
+          }
+        }
+        throw last;
+      }
+    }
+    return (await jwtVerify(token, staticCryptoKey ?? (await getStaticKey()), verifyOptions)).payload;
+  }
+
+  return {
+    algorithms: Object.freeze(algorithms),
+    async verify(token: string): Promise<JWTPayload> {
+      if (typeof token !== 'string' || token === '') throw invalidTokenError('Invalid token: Malformed token');
+      // Checked before any decoding: a megabyte of base64 costs nothing to refuse here.
+      if (token.length > maxTokenBytes) {
+        throw invalidTokenError(`Invalid token: Token is larger than ${maxTokenBytes} bytes`, 'ERR_AUTH_TOKEN_TOO_LARGE');
+      }
+      const cached = cache?.get(token);
+      if (cached) return cached;
+      let payload: JWTPayload;
+      try {
+        payload = await verifyWithJose(token);
+      } catch (err) {
+        if (err instanceof HttpError) throw err;
+        throw verificationError(err, retryAfterSeconds);
+      }
+      // Like the reference (PyJWT), a token issued in the future is refused.
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
+        throw invalidTokenError('Invalid token: The token is not yet valid (iat)');
+      }
+      deepFreeze(payload);
+      cache?.set(token, payload);
+      return payload;
+    },
+  };
+}
