@@ -207,14 +207,14 @@ export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter
       },
       responses,
     };
-    registry.registerPath(config);
-    declared.add(key);
-
     const chain: RequestHandler[] = [...middleware];
     if (body !== undefined) chain.push(createJsonBodyParser(routeOptions.bodyLimit ?? '100kb'));
     if (validates) chain.push(createValidator(schemas));
     chain.push(createHandlerRunner(routeOptions.handler as (req: Request, res: Response, next: NextFunction) => unknown));
+    // Routing first: if Express rejects the path, nothing half-declared stays in the registry.
     (router[routeOptions.method] as (path: string, ...handlers: RequestHandler[]) => unknown)(routeOptions.path, ...chain);
+    registry.registerPath(config);
+    declared.add(key);
     return router;
   }
 

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import express5 from 'express';
+import request from 'supertest';
+import { ConfigError } from '../../lib/config/index.js';
+import { createApiRouter, generateOpenApiDocument, jsonResponse, serveOpenApi, z } from '../../lib/openapi/index.js';
+import { forEachExpress } from '../support/express.js';
+
+function documentFor() {
+  const api = createApiRouter();
+  api.route({ method: 'get', path: '/ping', summary: 'Ping <b>', tags: ['misc'], responses: { 200: jsonResponse(z.object({ pong: z.boolean() }), 'OK') }, handler: (_req, res) => res.json({ pong: true }) });
+  return { api, document: generateOpenApiDocument(api, { title: 'Ping <API>', version: '1' }) };
+}
+
+forEachExpress('serveOpenApi', ({ create }) => {
+  it('serves the document at /openapi.json', async () => {
+    const { document } = documentFor();
+    const app = serveOpenApi(create(), { document });
+    const res = await request(app).get('/openapi.json');
+    assert.equal(res.status, 200);
+    assert.match(res.headers['content-type'] ?? '', /application\/json/);
+    assert.deepEqual(res.body, JSON.parse(JSON.stringify(document)));
+  });
+
+  it('serves a Swagger UI page without inline script, a strict CSP, and the local assets', async () => {
+    const { document } = documentFor();
+    const app = serveOpenApi(create(), { document });
+    const page = await request(app).get('/docs');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /<title>Ping &lt;API&gt;<\/title>/);
+    assert.match(page.text, /src="docs\/swagger-ui-bundle\.js"/);
+    assert.match(page.text, /data-openapi-url="openapi\.json"/);
+    assert.doesNotMatch(page.text, /<script>[^<]/, 'no inline script');
+    assert.doesNotMatch(page.text, /https?:\/\//, 'no CDN');
+    assert.match(page.headers['content-security-policy'] ?? '', /script-src 'self'/);
+    const slash = await request(app).get('/docs/');
+    assert.match(slash.text, /src="\.\/swagger-ui-bundle\.js"/);
+    assert.match(slash.text, /data-openapi-url="\.\.\/openapi\.json"/);
+    const bundle = await request(app).get('/docs/swagger-ui-bundle.js');
+    assert.equal(bundle.status, 200);
+    assert.ok(bundle.text.length > 100_000 || (bundle.body as Buffer).length > 100_000);
+    assert.equal((await request(app).get('/docs/swagger-ui.css')).status, 200);
+    const init = await request(app).get('/docs/platform-kit-swagger-initializer.js');
+    assert.match(init.text, /persistAuthorization: true/);
+    assert.equal((await request(app).get('/docs/package.json')).status, 404, 'only the UI assets are exposed');
+    assert.equal((await request(app).get('/docs/index.html')).status, 404);
+  });
+
+  it('works on a router mounted under a prefix, with custom paths, and builds a lazy document once', async () => {
+    const { api } = documentFor();
+    let calls = 0;
+    const router = express5.Router();
+    serveOpenApi(router, { document: () => (calls++, generateOpenApiDocument(api, { title: 'Lazy', version: '1' })), jsonPath: '/spec.json', docsPath: '/reference' });
+    const app = create();
+    app.use('/api', router);
+    const page = await request(app).get('/api/reference');
+    assert.match(page.text, /src="reference\/swagger-ui-bundle\.js"/);
+    assert.match(page.text, /data-openapi-url="spec\.json"/);
+    assert.equal((await request(app).get('/api/reference/swagger-ui-bundle.js')).status, 200);
+    assert.equal((await request(app).get('/api/spec.json')).body.info.title, 'Lazy');
+    assert.equal(calls, 1);
+  });
+
+  it('serves JSON only with docsPath: false', async () => {
+    const { document } = documentFor();
+    const app = serveOpenApi(create(), { document, docsPath: false });
+    assert.equal((await request(app).get('/docs')).status, 404);
+    assert.equal((await request(app).get('/openapi.json')).status, 200);
+  });
+});
+
+describe('serveOpenApi: options and lazy loading', () => {
+  it('rejects bad targets and paths with a ConfigError', () => {
+    const { document } = documentFor();
+    assert.throws(() => serveOpenApi({} as never, { document }), ConfigError);
+    assert.throws(() => serveOpenApi(express5(), { document, docsPath: 'docs' }), ConfigError);
+    assert.throws(() => serveOpenApi(express5(), { document: undefined as never }), ConfigError);
+  });
+
+  it('loads swagger-ui-dist only when serveOpenApi is called', () => {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes('swagger-ui-dist'));
+      const kit = await import('./lib/openapi/index.ts');
+      const express = (await import('express')).default;
+      const before = loaded();
+      kit.serveOpenApi(express(), { document: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} } });
+      await new Promise((r) => setTimeout(r, 200));
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop() as string), { before: false, after: true });
+  });
+});
