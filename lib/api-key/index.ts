@@ -1,2 +1,8 @@
-// express-platform-kit/api-key: filled in by its issue.
-export {};
+/**
+ * `express-platform-kit/api-key`: API keys the reference's way (prefix `agpt_`, salted
+ * scrypt, legacy SHA-256 still verified) and the `requireApiKey()` middleware.
+ */
+export { APIKeyManager, API_KEY_HEAD_LENGTH, API_KEY_TAIL_LENGTH, API_KEY_MAX_LENGTH, type GeneratedAPIKey } from './key-manager.js';
+export type { APIKeyManagerOptions } from './settings.js';
+export { requireApiKey, type RequireApiKeyOptions, type StoredAPIKey } from './middleware.js';
+export { extractAPIKey, type ExtractedAPIKey, type APIKeySource } from './extract.js';
