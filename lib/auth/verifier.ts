@@ -47,7 +47,7 @@ export interface JwtVerifierOptions extends AuthSettingsOverrides {
 }
 
 const optionShape: Record<string, z.ZodType> = {
-  settings: z.unknown(),
+  settings: z.unknown().optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
   maxTokenBytes: z.number().int().min(256).max(1024 * 1024).default(8192),
   cache: z.union([z.boolean(), z.object({ maxEntries: z.number().int().min(1).max(10_000_000).default(10_000) }).strict()]).default(false),
@@ -55,7 +55,7 @@ const optionShape: Record<string, z.ZodType> = {
   jwksCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
   jwksCacheMaxAgeMs: z.number().int().min(0).max(86_400_000).default(600_000),
 };
-for (const key of AUTH_SETTING_KEYS) optionShape[key] = z.unknown();
+for (const key of AUTH_SETTING_KEYS) optionShape[key] = z.unknown().optional();
 const optionsSchema = z.object(optionShape).strict();
 
 interface ParsedOptions {
