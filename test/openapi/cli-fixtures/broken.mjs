@@ -1,0 +1,2 @@
+// CLI fixture: fails while loading.
+throw new Error('fixture failed to load');
