@@ -16,8 +16,9 @@ const LEVEL = Symbol.for('level');
 type Info = Logform.TransformableInfo & Record<string | symbol, unknown>;
 
 // ANSI escape sequences: CSI (ESC [ … final byte, and the 8-bit CSI 0x9B), OSC (ESC ] … BEL or
-// ESC \), and the two-byte ESC sequences (ESC followed by @–Z, \, -, _ …).
-const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|\x1B[@-Z\\-_]/g;
+// ESC \), and the other ESC sequences (optional intermediates 0x20–0x2F, then a final byte
+// 0x30–0x7E: ESC 7, ESC c, ESC ( B …).
+const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|\x1B[ -/]*[0-~]/g;
 
 /**
  * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links). The
@@ -99,6 +100,7 @@ function extraFields(info: Info): [string, unknown][] {
 }
 
 function renderValue(value: unknown): string {
+  if (value instanceof Error) return renderValue(`${value.name}: ${value.message}`);
   if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const json = JSON.stringify(toSafeValue(value));
@@ -127,7 +129,8 @@ function textLine(info: Info, structured: boolean, options: TextFormatOptions): 
   if (options.fields !== false) {
     for (const [key, value] of extraFields(info)) line += ` ${removeColorCodes(key)}=${removeColorCodes(renderValue(value))}`;
   }
-  if (typeof info.stack === 'string' && info.stack) line += `\n${removeColorCodes(info.stack)}`;
+  const stack = typeof info.stack === 'string' ? info.stack : Object.values(info).find((value): value is Error => value instanceof Error)?.stack;
+  if (stack) line += `\n${removeColorCodes(stack)}`;
   return line;
 }
 
@@ -181,7 +184,12 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   if (info.logger !== undefined) out.logger = info.logger;
   out.message = typeof info.message === 'string' ? info.message : toSafeValue(info.message);
   for (const [key, value] of extraFields(info)) out[key] = value;
-  if (info.stack !== undefined) out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
+  if (info.stack !== undefined) {
+    out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
+  } else {
+    const error = Object.values(info).find((value): value is Error => value instanceof Error);
+    if (error?.stack) out.exception = error.stack;
+  }
   return out;
 }
 
