@@ -12,7 +12,7 @@ import { isSecret } from './secret.js';
 import {
   loadCredentialsSettings, parseCredentialsStoreOptions, type CredentialsMutex, type IntegrationCredentialsStoreOptions,
 } from './settings.js';
-import { Credentials, OAuthState, type CredentialsInput } from './types.js';
+import { Credentials, LONE_SURROGATE, OAuthState, type CredentialsInput } from './types.js';
 
 const log = getLogger('credentials');
 const MAX_USER_ID_LENGTH = 512;
@@ -54,8 +54,8 @@ function invalid(error: z.ZodError, what: string): HttpError {
 }
 
 function checkUserId(userId: unknown): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) {
-    throw new HttpError(400, `userId must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`, { code: 'ERR_VALIDATION' });
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || LONE_SURROGATE.test(userId)) {
+    throw new HttpError(400, `userId must be a non-empty, well-formed string of at most ${MAX_USER_ID_LENGTH} characters`, { code: 'ERR_VALIDATION' });
   }
   return userId;
 }

@@ -36,8 +36,16 @@ const unixSeconds = z.number().finite().nonnegative();
 const metadataSchema = z.record(z.string(), z.unknown());
 const scopesSchema = z.array(z.string().max(1024)).max(1000);
 
+// A lone surrogate becomes U+FFFD in UTF-8: two ids differing only there would be one record.
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const baseShape = {
-  id: z.string().min(1).max(MAX_SHORT).default(() => randomUUID()),
+  id: z
+    .string()
+    .min(1)
+    .max(MAX_SHORT)
+    .refine((id) => !LONE_SURROGATE.test(id), { message: 'id must be well-formed Unicode' })
+    .default(() => randomUUID()),
   provider: shortText('provider'),
   title: optional(z.string().max(1024)),
 };
