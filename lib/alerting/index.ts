@@ -1,2 +1,13 @@
-// express-platform-kit/alerting: filled in by its issue.
-export {};
+/**
+ * `express-platform-kit/alerting`: static and anomaly alerts with webhook/logger notifiers,
+ * request and process metrics, Prometheus `/metrics`, and a periodic evaluator wiring them.
+ */
+export { AlertManager, type AlertManagerOptions } from './alert-manager.js';
+export { AnomalyDetector, DEFAULT_ANOMALY_MIN_STD_DEV, type AnomalyDetectionOptions, type AnomalyVerdict } from './anomaly.js';
+export { DEFAULT_ALERT_RULES } from './rules.js';
+export { webhookNotifier, loggerNotifier, type WebhookNotifierOptions, type AlertLogger } from './notifiers.js';
+export { collectProcessMetrics, createProcessSampler, type ProcessMetrics } from './process-metrics.js';
+export { requestMetrics, metricsHandler, platformMetricsRegistry, requestMetricNames, type RequestMetricsOptions } from './middleware.js';
+export { startAlertEvaluator, type AlertEvaluatorOptions, type AlertEvaluatorHandle } from './evaluator.js';
+export { loadAlertingSettings, alertingSettingsSchema, type AlertingSettings } from './settings.js';
+export type { Alert, AlertEvent, AlertEvaluation, AlertMetrics, AlertNotifier, AlertOperator, AlertRule, AlertSeverity } from './types.js';

@@ -124,7 +124,7 @@ forEachExpress('requireSession', ({ create }) => {
     const app = buildApp(create, manager, {
       onSecurityIssue: async (_req, issues, session) => {
         seen.push([issues, session.userId]);
-        return 'deny';
+        return 'deny' as const;
       },
     });
     const pair = sessionCookieOf(await request(app).post('/login/grace').set('user-agent', 'Firefox')).split(';')[0]!;
