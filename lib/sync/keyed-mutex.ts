@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { KitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { onShutdown } from '../shutdown/index.js';
+import { keepExtending } from './lock-extender.js';
 import { MAX_TIMER_MS, type KeyedMutexConfig } from './settings.js';
 import type { KeyedMutex, LockAcquireOptions, LockHandle } from './types.js';
 
@@ -122,7 +123,11 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
   async withLock<T>(key: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: LockAcquireOptions): Promise<T> {
     if (typeof fn !== 'function') throw new TypeError('withLock(key, fn): fn must be a function');
     const handle = (await this.acquire(key, options)) as HeldLock;
-    const stopExtending = this.keepExtending(handle);
+    const stopExtending = keepExtending(handle, this.config.extendEveryMs, (error) => {
+      // Redis briefly unreachable: the next tick tries again, and the local expiry timer
+      // aborts the signal if no extension succeeds before the lock's time runs out.
+      log.debug(`extension of lock ${shown(handle.key)} failed, retrying`, { error: String(error) });
+    });
     try {
       const result = await fn(handle.signal);
       if (handle.signal.aborted) throw handle.signal.reason;
@@ -277,32 +282,5 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
     } finally {
       this.finish(handle);
     }
-  }
-
-  /** Extends `handle` every `extendEveryMs` until stopped or lost. */
-  private keepExtending(handle: HeldLock): () => void {
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const schedule = (): void => {
-      timer = setTimeout(() => {
-        this.extendHandle(handle).then(
-          () => {
-            if (!stopped && !handle.done) schedule();
-          },
-          (error: unknown) => {
-            // Redis briefly unreachable: try again; the local expiry timer aborts the signal
-            // if no extension succeeds before the lock's time runs out.
-            log.debug(`extension of lock ${shown(handle.key)} failed, retrying`, { error: String(error) });
-            if (!stopped && !handle.done) schedule();
-          },
-        );
-      }, this.config.extendEveryMs);
-      timer.unref();
-    };
-    schedule();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
   }
 }
