@@ -22,7 +22,8 @@ export interface PlatformKitCliIo {
 const USAGE = `Usage: platform-kit openapi <module> [--out <file>] [--format json|yaml] [--title <t>] [--version <v>] [--openapi 3.1.0|3.0.3]
 
   <module>   a .js/.mjs/.cjs/.ts file exporting (default or named) \`app\`, \`router\` (createApiRouter),
-             \`registry\` (OpenAPIRegistry) or \`document\`. TypeScript needs the tsx package.
+             \`registry\` (OpenAPIRegistry) or \`document\`, and optionally \`info\` ({ title, version }).
+             TypeScript needs the tsx package. Title/version default to ./package.json's name/version.
   --out      file to write (default: stdout); the format follows its extension unless --format is given`;
 
 class UsageError extends Error {}
@@ -82,6 +83,10 @@ function findSource(mod: Record<string, unknown>): Found | undefined {
   return undefined;
 }
 
+const isInfo = (value: unknown): value is OpenApiInfo =>
+  value !== null && typeof value === 'object' && typeof (value as OpenApiInfo).title === 'string' && typeof (value as OpenApiInfo).version === 'string';
+
+/** Fallback `info`: the name and version of the package.json in the working directory. */
 function defaultInfo(cwd: string): OpenApiInfo {
   try {
     const pkg = JSON.parse(readFileSync(resolve(cwd, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
@@ -141,8 +146,8 @@ async function openapiCommand(args: string[], io: PlatformKitCliIo): Promise<num
   if (found.kind === 'document') {
     document = found.document;
   } else {
-    const base = defaultInfo(io.cwd);
-    const info: OpenApiInfo = { title: values.title ?? base.title, version: values.version ?? base.version };
+    const base = isInfo(mod.info) ? mod.info : defaultInfo(io.cwd);
+    const info: OpenApiInfo = { ...base, title: values.title ?? base.title, version: values.version ?? base.version };
     document = generateOpenApiDocument(found.registries, info, values.openapi !== undefined ? { openapi: values.openapi } : {});
   }
   if (found.kind === 'document' && (values.title !== undefined || values.version !== undefined)) {
