@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import request from 'supertest';
+import type { Express } from 'express';
+import { accessLog, getLogger, redactHeaders, redactUrl, REDACTED, requestContext } from '../../lib/logging/index.js';
+import { ConfigError } from '../../lib/config/index.js';
+import { forEachExpress } from '../support/express.js';
+import { captureLogs, MemoryTransport, waitFor, type Record_ } from './helpers.js';
+
+function accessLines(memory: MemoryTransport): Record_[] {
+  return memory.records.filter((record) => record.logger === 'access');
+}
+
+forEachExpress('accessLog', ({ create }) => {
+  let memory: MemoryTransport;
+  let app: Express;
+  beforeEach(() => {
+    memory = captureLogs();
+    app = create();
+    app.use(requestContext(), accessLog());
+    app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
+    app.get('/stream', (_req, res) => {
+      res.type('text/plain');
+      Readable.from(['abc', 'defg']).pipe(res);
+    });
+    app.get('/fail', (_req, res) => {
+      res.status(500).send('boom');
+    });
+    app.get('/hang', () => {
+      // never answers: the client aborts
+    });
+  });
+
+  it('one line per request: method, route path, status, duration, bytes, ip, user agent, request id', async () => {
+    const response = await request(app).get('/users/42?token=abc').set('User-Agent', 'tester/1.0').set('X-Request-Id', 'rid-1');
+    assert.equal(response.status, 200);
+    const [line, ...rest] = accessLines(memory);
+    assert.equal(rest.length, 0);
+    assert.equal(line!.level, 'info');
+    assert.equal(line!.method, 'GET');
+    assert.equal(line!.path, '/users/:id');
+    assert.equal(line!.status, 200);
+    assert.equal(typeof line!.durationMs, 'number');
+    assert.ok((line!.durationMs as number) >= 0);
+    assert.equal(line!.bytes, Buffer.byteLength(JSON.stringify({ id: '42' })));
+    assert.match(String(line!.ip), /127\.0\.0\.1|::1/);
+    assert.equal(line!.userAgent, 'tester/1.0');
+    assert.equal(line!.requestId, 'rid-1');
+    assert.match(String(line!.message), /^GET \/users\/:id 200 [\d.]+ms$/);
+    assert.ok(!JSON.stringify(line).includes('abc'), 'the query is not logged');
+  });
+
+  it('joins the router mount path, falls back to the path without query for unmatched routes', async () => {
+    const router = create();
+    router.get('/items/:itemId', (_req, res) => res.send('item'));
+    app.use('/api/v1', router);
+    await request(app).get('/api/v1/items/9?secret=s');
+    await request(app).get('/nowhere/at/all?code=xyz');
+    const [mounted, missing] = accessLines(memory);
+    assert.equal(mounted!.path, '/api/v1/items/:itemId');
+    assert.equal(missing!.path, '/nowhere/at/all');
+    assert.equal(missing!.status, 404);
+  });
+
+  it('counts streamed (chunked) response bytes and logs 5xx with their status', async () => {
+    const streamed = await request(app).get('/stream');
+    assert.equal(streamed.text, 'abcdefg');
+    const failed = await request(app).get('/fail');
+    assert.equal(failed.status, 500);
+    const [stream, fail] = accessLines(memory);
+    assert.equal(stream!.bytes, 7);
+    assert.equal(fail!.status, 500);
+  });
+
+  it('logs aborted requests once, as aborted, at warning level', async () => {
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('GET /hang HTTP/1.1\r\nHost: x\r\nX-Request-Id: aborted-1\r\n\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the request reaches the handler
+      socket.destroy();
+      await waitFor(() => accessLines(memory).length > 0, 5000, 'the aborted line');
+      await new Promise((resolve) => setImmediate(resolve));
+      const lines = accessLines(memory);
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0]!.aborted, true);
+      assert.equal(lines[0]!.level, 'warning');
+      assert.equal(lines[0]!.requestId, 'aborted-1');
+      assert.match(String(lines[0]!.message), /\(aborted\)$/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('url option logs the URL with token-looking query values redacted; skip and level hooks work', async () => {
+    const other = create();
+    other.use(accessLog({ url: true, skip: (req) => req.path === '/health', level: (status) => (status >= 500 ? 'error' : status >= 400 ? 'warning' : 'info') }));
+    other.get('/cb', (_req, res) => res.send('ok'));
+    other.get('/health', (_req, res) => res.send('ok'));
+    await request(other).get('/cb?code=c0de&state=st4te&access_token=tok&api_key=k3y&page=2&password=pw');
+    await request(other).get('/health');
+    await request(other).get('/missing');
+    const lines = accessLines(memory);
+    assert.equal(lines.length, 2);
+    const url = String(lines[0]!.url);
+    assert.equal(url, `/cb?code=${REDACTED}&state=${REDACTED}&access_token=${REDACTED}&api_key=${REDACTED}&page=2&password=${REDACTED}`);
+    for (const secret of ['c0de', 'st4te', 'tok', 'k3y', 'pw']) assert.ok(!JSON.stringify(lines).includes(`=${secret}`));
+    assert.equal(lines[1]!.level, 'warning');
+    assert.equal(lines[1]!.status, 404);
+  });
+
+  it('never logs credential headers, and hostile user agents cannot forge lines or colors', async () => {
+    await request(app)
+      .get('/users/1')
+      .set('Authorization', 'Bearer very-secret-token')
+      .set('Cookie', 'session=cookie-secret')
+      .set('X-API-Key', 'agpt_key_secret')
+      .set('User-Agent', `evil\t[31m red ${'x'.repeat(2000)}`);
+    const text = JSON.stringify(memory.records);
+    for (const secret of ['very-secret-token', 'cookie-secret', 'agpt_key_secret']) assert.ok(!text.includes(secret));
+    const line = accessLines(memory)[0]!;
+    assert.ok(!String(line.userAgent).includes('\t'), 'control characters removed');
+    assert.ok(String(line.userAgent).length <= 512);
+  });
+
+  it('lines written in handlers and the access line share the request id', async () => {
+    app.get('/both', (_req, res) => {
+      getLogger('handler').info('in handler');
+      res.send('ok');
+    });
+    const response = await request(app).get('/both');
+    const id = response.headers['x-request-id'];
+    const ids = memory.records.map((record) => record.requestId);
+    assert.deepEqual(ids, [id, id]);
+  });
+});
+
+describe('accessLog options and redaction helpers', () => {
+  it('validates options when the factory is called', () => {
+    assert.throws(() => accessLog({ level: 'loud' }), ConfigError);
+    assert.throws(() => accessLog({ bogus: true } as never), ConfigError);
+  });
+
+  it('redactHeaders and redactUrl', () => {
+    assert.deepEqual(redactHeaders({ Authorization: 'Bearer a', cookie: 'c', 'set-cookie': ['s'], 'x-api-key': 'k', accept: '*/*' }), {
+      Authorization: REDACTED,
+      cookie: REDACTED,
+      'set-cookie': REDACTED,
+      'x-api-key': REDACTED,
+      accept: '*/*',
+    });
+    assert.equal(redactUrl('https://h/p?x=1&Token=t&client_secret=s&my_api_key=k#frag'), `https://h/p?x=1&Token=${REDACTED}&client_secret=${REDACTED}&my_api_key=${REDACTED}#frag`);
+    assert.equal(redactUrl('/plain/path'), '/plain/path');
+    assert.equal(redactUrl('/p?%74oken=t&flag'), `/p?%74oken=${REDACTED}&flag`);
+    assert.equal(redactUrl('/p?%zz=1'), '/p?%zz=1');
+  });
+});
