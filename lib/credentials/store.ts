@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { HttpError } from '../errors/http-error.js';
-import { KitError } from '../errors/kit-error.js';
+import { KitError, isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { resolveRedis } from '../redis/index.js';
 import { MemoryCredentialsBackend, RedisCredentialsBackend, type CredentialsBackend } from './backends.js';
@@ -58,6 +58,14 @@ function checkUserId(userId: unknown): string {
     throw new HttpError(400, `userId must be a non-empty, well-formed string of at most ${MAX_USER_ID_LENGTH} characters`, { code: 'ERR_VALIDATION' });
   }
   return userId;
+}
+
+const LOCK_FAILURES = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_LOCK_TIMEOUT', 'ERR_LOCK_LOST']);
+
+/** Mutex failures (Redis down, lock busy or lost) become a 503 the error handler can render. */
+function lockFailureAsHttp(error: unknown): unknown {
+  if (!isKitError(error) || error instanceof HttpError || !LOCK_FAILURES.has(error.code)) return error;
+  return new HttpError(503, 'The credentials store is busy or unavailable; nothing was written, retry later', { code: error.code, cause: error });
 }
 
 const sha256hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -176,18 +184,22 @@ export class IntegrationCredentialsStore {
    */
   async #modify<T>(userId: string, plan: (records: ReadonlyMap<string, string>) => Change<T>): Promise<T> {
     const key = this.#credentialsKey(userId);
-    return this.#mutex.withLock(`credentials:${this.#userHash(userId)}`, async (signal) => {
-      const records = await this.#backend.readAll(key);
-      const change = plan(records);
-      const set = this.#reencryptStale(userId, records);
-      for (const id of change.remove) set.delete(id);
-      for (const [id, value] of change.set) set.set(id, value);
-      if (signal.aborted) {
-        throw signal.reason instanceof Error ? signal.reason : new KitError('ERR_LOCK_LOST', 'Lost the credentials lock of this user before writing; nothing was written');
-      }
-      await this.#backend.write(key, set, change.remove);
-      return change.result;
-    });
+    try {
+      return await this.#mutex.withLock(`credentials:${this.#userHash(userId)}`, async (signal) => {
+        const records = await this.#backend.readAll(key);
+        const change = plan(records);
+        const set = this.#reencryptStale(userId, records);
+        for (const id of change.remove) set.delete(id);
+        for (const [id, value] of change.set) set.set(id, value);
+        if (signal.aborted) {
+          throw signal.reason instanceof Error ? signal.reason : new KitError('ERR_LOCK_LOST', 'Lost the credentials lock of this user before writing; nothing was written');
+        }
+        await this.#backend.write(key, set, change.remove);
+        return change.result;
+      });
+    } catch (error) {
+      throw lockFailureAsHttp(error);
+    }
   }
 
   #parseInput(credentials: unknown): Credentials {

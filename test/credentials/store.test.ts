@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { HttpError } from '../../lib/errors/index.js';
+import { startRedis } from '../support/redis-server.js';
 import { IntegrationCredentialsStore, type IntegrationCredentialsStoreOptions } from '../../lib/credentials/index.js';
 import { describeRedisStore } from './redis-suite.js';
-import { describeStoreBehaviour, newKey } from './store-suite.js';
+import { describeStoreBehaviour, newKey, secretValue } from './store-suite.js';
 
 describe('credentials: IntegrationCredentialsStore', () => {
   describeStoreBehaviour('memory backend', () => (options: IntegrationCredentialsStoreOptions = {}) => {
@@ -18,4 +21,40 @@ describe('credentials: IntegrationCredentialsStore', () => {
     await client.quit();
   });
   describeRedisStore('redis backend', () => client, () => process.env.TEST_REDIS_URL!);
+});
+
+describe('credentials: IntegrationCredentialsStore when Redis is down', function () {
+  this.timeout(30_000);
+  it('answers 503 ERR_STORE_UNAVAILABLE for reads, writes and OAuth states, without leaking secrets', async () => {
+    const server = await startRedis();
+    const client = new Redis(server.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const store = new IntegrationCredentialsStore({ redis: client, encryptionKey: newKey() });
+      await store.add('u', { id: 'c1', type: 'api_key', provider: 'p', apiKey: 'k' });
+      await server.stop();
+      const secret = secretValue();
+      const calls: Array<() => Promise<unknown>> = [
+        () => store.get('u', 'c1'),
+        () => store.list('u'),
+        () => store.add('u', { type: 'api_key', provider: 'p', apiKey: secret }),
+        () => store.delete('u', 'c1'),
+        () => store.storeOAuthState('u', 'p', []),
+        () => store.verifyOAuthState('u', 'token', 'p'),
+      ];
+      for (const call of calls) {
+        await assert.rejects(call(), (err: unknown) => {
+          assert.ok(err instanceof HttpError, String(err));
+          assert.equal(err.status, 503);
+          assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+          assert.ok(!err.message.includes(secret));
+          return true;
+        });
+      }
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
 });
