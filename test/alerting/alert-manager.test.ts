@@ -161,7 +161,7 @@ describe('AlertManager: anomaly detection', () => {
     const alerts = new AlertManager({ notifier, rules: [], anomaly: { direction: 'up', metrics: ['a', 'b'] } });
     for (let i = 0; i < 20; i++) await alerts.evaluate({ a: 50, b: 50, c: 50 });
     await alerts.evaluate({ a: 1, b: 50, c: 5000 });
-    assert.deepEqual(notifier.events, [], 'drops and unwatched metrics are ignored');
+    assert.equal(notifier.events.length, 0, 'drops and unwatched metrics are ignored');
     await alerts.evaluate({ a: 50, b: 500, c: 50 });
     assert.deepEqual(notifier.events.map((e) => e.alert.id), ['anomaly:b']);
   });
