@@ -41,6 +41,11 @@ function checkWaitMs(waitMs: unknown): number {
   return waitMs;
 }
 
+// Owner tokens: 16 random bytes per process plus a counter. Unique across processes
+// (2^-128 collision odds) and per acquisition, without a crypto call per lock.
+const TOKEN_PREFIX = `${randomBytes(16).toString('base64url')}.`;
+let tokenCounter = 0;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Waiter {
@@ -195,7 +200,7 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
 
   /** Tries the backend until it gives the lock or the deadline passes (jittered exponential back-off). */
   private async take(name: string, deadline: number, waitMs: number): Promise<HeldLock> {
-    const token = randomBytes(16).toString('base64url');
+    const token = `${TOKEN_PREFIX}${(tokenCounter++).toString(36)}`;
     for (let attempt = 0; ; attempt++) {
       const startedAt = now();
       if (await this.tryLock(name, token, this.config.timeoutMs)) return this.createHandle(name, token, startedAt);
