@@ -13,6 +13,37 @@
 import TransportStream from 'winston-transport';
 import { emitKitWarning } from '../config/warnings.js';
 import { CLOUD_LEVEL_CODES } from './levels.js';
+import { isSensitiveKey, REDACTED } from './redact.js';
+import { toSafeValue } from './safe-json.js';
+
+/** Fields the Google transport promotes to the LogEntry itself: passed through untouched. */
+const ENTRY_FIELDS = new Set(['httpRequest', 'labels', 'logName', 'logging.googleapis.com/trace', 'logging.googleapis.com/spanId', 'logging.googleapis.com/trace_sampled']);
+
+/**
+ * A copy of the record the Google transport can always serialize (no BigInt, no cycles,
+ * credentials redacted) with the record's own time as the entry timestamp.
+ */
+function cloudRecordOf(info: Record<string | symbol, unknown>): Record<string | symbol, unknown> {
+  const out: Record<string | symbol, unknown> = {};
+  for (const symbol of Object.getOwnPropertySymbols(info)) out[symbol] = info[symbol];
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    if (value === undefined) continue;
+    if (key === 'timestamp') {
+      const date = new Date(value as string);
+      if (!Number.isNaN(date.getTime())) out.timestamp = date;
+    } else if (ENTRY_FIELDS.has(key) || key === 'level' || key === 'stack') {
+      out[key] = value;
+    } else if (key === 'message') {
+      out.message = typeof value === 'string' ? value : JSON.stringify(toSafeValue(value));
+    } else if (isSensitiveKey(key)) {
+      out[key] = REDACTED;
+    } else {
+      out[key] = typeof value === 'object' || typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol' ? toSafeValue(value) : value;
+    }
+  }
+  return out;
+}
 
 /** Options of the Google Cloud transport (the rest is passed to `LoggingWinston` as is). */
 export interface CloudLoggingOptions {
@@ -131,7 +162,7 @@ export class CloudTransport extends TransportStream {
       if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     };
     try {
-      this.inner!.log(info, done);
+      this.inner!.log(cloudRecordOf(info), done);
     } catch (error) {
       done(error);
     }
