@@ -1,21 +1,18 @@
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
 import { HttpError } from '../errors/http-error.js';
-import { KitError, isKitError } from '../errors/kit-error.js';
-import { getLogger } from '../logging/logger.js';
+import { KitError } from '../errors/kit-error.js';
 import { resolveRedis } from '../redis/index.js';
 import { MemoryCredentialsBackend, RedisCredentialsBackend, type CredentialsBackend } from './backends.js';
 import { CredentialsKeyRing } from './encryption.js';
 import { defaultCredentialsMutex } from './mutex.js';
 import { constantTimeEquals, pkceChallenge, randomUrlToken } from './oauth-state.js';
-import { isSecret } from './secret.js';
+import { RecordCodec } from './records.js';
 import {
   loadCredentialsSettings, parseCredentialsStoreOptions, type CredentialsMutex, type IntegrationCredentialsStoreOptions,
 } from './settings.js';
-import { Credentials, LONE_SURROGATE, OAuthState, type CredentialsInput } from './types.js';
+import { Credentials, OAuthState, type CredentialsInput } from './types.js';
+import { checkUserId, invalid, lockFailureAsHttp } from './validation.js';
 
-const log = getLogger('credentials');
-const MAX_USER_ID_LENGTH = 512;
 const MAX_TOKEN_LENGTH = 256;
 
 /** What `storeOAuthState` hands back: put `token` in `state`, `codeChallenge` in the authorize URL. */
@@ -42,41 +39,7 @@ interface Change<T> {
   result: T;
 }
 
-interface StoredRecord {
-  addedAt: number;
-  credentials: Credentials;
-}
-
-function invalid(error: z.ZodError, what: string): HttpError {
-  const issues = error.issues.slice(0, 20).map((issue) => ({ loc: issue.path.map(String), msg: issue.message }));
-  const text = issues.map((issue) => `${issue.loc.join('.') || '(root)'}: ${issue.msg}`).join('; ');
-  return new HttpError(400, `Invalid ${what}: ${text}`.slice(0, 2000), { code: 'ERR_VALIDATION', detail: issues, cause: error });
-}
-
-function checkUserId(userId: unknown): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH || LONE_SURROGATE.test(userId)) {
-    throw new HttpError(400, `userId must be a non-empty, well-formed string of at most ${MAX_USER_ID_LENGTH} characters`, { code: 'ERR_VALIDATION' });
-  }
-  return userId;
-}
-
-const LOCK_FAILURES = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_LOCK_TIMEOUT', 'ERR_LOCK_LOST']);
-
-/** Mutex failures (Redis down, lock busy or lost) become a 503 the error handler can render. */
-function lockFailureAsHttp(error: unknown): unknown {
-  if (!isKitError(error) || error instanceof HttpError || !LOCK_FAILURES.has(error.code)) return error;
-  return new HttpError(503, 'The credentials store is busy or unavailable; nothing was written, retry later', { code: error.code, cause: error });
-}
-
 const sha256hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-/** JSON with every `Secret` revealed: the one place secrets become plain text, right before encryption. */
-function revealForEncryption(value: unknown): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, masked: unknown) {
-    const original = this[key];
-    return isSecret(original) ? original.reveal() : masked;
-  });
-}
 
 /**
  * Per-user integration credentials and pending OAuth states, encrypted at rest
@@ -92,18 +55,17 @@ function revealForEncryption(value: unknown): string {
  */
 export class IntegrationCredentialsStore {
   readonly #backend: CredentialsBackend;
-  readonly #keys: CredentialsKeyRing;
+  readonly #codec: RecordCodec;
   readonly #mutex: CredentialsMutex;
   readonly #prefix: string;
   readonly #stateTtlMs: number;
   readonly #maxPerUser: number;
-  readonly #maxRecordBytes: number;
   /** `'redis'` or `'memory'`. */
   readonly backend: 'redis' | 'memory';
 
   constructor(options: IntegrationCredentialsStoreOptions = {}) {
     const parsed = parseCredentialsStoreOptions(options);
-    this.#keys =
+    const keys =
       parsed.encryptionKey instanceof CredentialsKeyRing
         ? parsed.encryptionKey
         : parsed.encryptionKey !== undefined
@@ -116,7 +78,7 @@ export class IntegrationCredentialsStore {
     this.#prefix = parsed.keyPrefix;
     this.#stateTtlMs = parsed.oauthStateTtlMs;
     this.#maxPerUser = parsed.maxCredentialsPerUser;
-    this.#maxRecordBytes = parsed.maxRecordBytes;
+    this.#codec = new RecordCodec(keys, parsed.maxRecordBytes);
   }
 
   /** Redis hash-tag part shared by all of a user's keys: a hash of the id, so any id is Cluster-safe. */
@@ -132,63 +94,19 @@ export class IntegrationCredentialsStore {
     return `${this.#prefix}${this.#tag(userId)}:creds`;
   }
 
-  #aad(kind: 'credentials' | 'oauth_state', userId: string, id: string): string {
-    return JSON.stringify(['express-platform-kit/credentials', 1, kind, userId, id]);
-  }
-
-  #encryptRecord(userId: string, record: StoredRecord): string {
-    const plaintext = revealForEncryption(record);
-    const bytes = Buffer.byteLength(plaintext, 'utf8');
-    if (bytes > this.#maxRecordBytes) {
-      throw new HttpError(413, `Credentials record is too large (${bytes} bytes; the limit is ${this.#maxRecordBytes})`, { code: 'ERR_VALIDATION' });
-    }
-    return this.#keys.encrypt(plaintext, this.#aad('credentials', userId, record.credentials.id));
-  }
-
-  #decryptRecord(userId: string, id: string, stored: string): StoredRecord {
-    const label = `credentials ${JSON.stringify(id.slice(0, 64))}`;
-    const plaintext = this.#keys.decrypt(stored, this.#aad('credentials', userId, id), label);
-    let raw: { addedAt?: unknown; credentials?: unknown };
-    try {
-      raw = JSON.parse(plaintext) as typeof raw;
-    } catch (cause) {
-      throw new KitError('ERR_CREDENTIALS_DECRYPT', `Cannot read ${label}: decrypted, but not JSON`, { cause });
-    }
-    const credentials = Credentials.safeParse(raw?.credentials);
-    if (!credentials.success || credentials.data.id !== id) {
-      throw new KitError('ERR_CREDENTIALS_DECRYPT', `Cannot read ${label}: decrypted, but not valid credentials`);
-    }
-    return { addedAt: typeof raw.addedAt === 'number' ? raw.addedAt : 0, credentials: credentials.data };
-  }
-
-  /** Records of the user still under an older key, re-encrypted with the current one. */
-  #reencryptStale(userId: string, records: ReadonlyMap<string, string>): Map<string, string> {
-    const rewrites = new Map<string, string>();
-    for (const [id, stored] of records) {
-      if (this.#keys.keyIdOf(stored) === this.#keys.primaryKeyId) continue;
-      try {
-        const aad = this.#aad('credentials', userId, id);
-        rewrites.set(id, this.#keys.encrypt(this.#keys.decrypt(stored, aad, 'credentials'), aad));
-      } catch (error) {
-        // Left as it is: reads keep reporting it; one bad record must not block the user's writes.
-        log.warn('credentials record could not be re-encrypted with the current key', { code: (error as KitError).code, credentialsId: id.slice(0, 64) });
-      }
-    }
-    return rewrites;
-  }
-
   /**
    * One read-modify-write of a user's records under the user's lock: reads every record,
    * lets `plan` decide what to set and remove, re-encrypts records still under an older key,
    * and writes it all in one atomic step, unless the lock was lost meanwhile.
    */
-  async #modify<T>(userId: string, plan: (records: ReadonlyMap<string, string>) => Change<T>): Promise<T> {
+  async #modify<T>(userId: string, plan: (records: ReadonlyMap<string, string>) => Change<T>, onRewritten?: (count: number) => void): Promise<T> {
     const key = this.#credentialsKey(userId);
     try {
       return await this.#mutex.withLock(`credentials:${this.#userHash(userId)}`, async (signal) => {
         const records = await this.#backend.readAll(key);
         const change = plan(records);
-        const set = this.#reencryptStale(userId, records);
+        const set = this.#codec.reencryptStale(userId, records);
+        onRewritten?.(set.size);
         for (const id of change.remove) set.delete(id);
         for (const [id, value] of change.set) set.set(id, value);
         if (signal.aborted) {
@@ -216,7 +134,7 @@ export class IntegrationCredentialsStore {
   async add(userId: string, credentials: CredentialsInput | Credentials): Promise<Credentials> {
     checkUserId(userId);
     const parsed = this.#parseInput(credentials);
-    const encrypted = this.#encryptRecord(userId, { addedAt: Date.now(), credentials: parsed });
+    const encrypted = this.#codec.sealCredentials(userId, { addedAt: Date.now(), credentials: parsed });
     return this.#modify(userId, (records) => {
       if (records.has(parsed.id)) {
         throw new HttpError(409, `Credentials with id ${JSON.stringify(parsed.id.slice(0, 64))} already exist for this user`, { code: 'ERR_VALIDATION' });
@@ -233,7 +151,7 @@ export class IntegrationCredentialsStore {
     checkUserId(userId);
     const records = await this.#backend.readAll(this.#credentialsKey(userId));
     return [...records]
-      .map(([id, stored]) => this.#decryptRecord(userId, id, stored))
+      .map(([id, stored]) => this.#codec.openCredentials(userId, id, stored))
       .sort((a, b) => a.addedAt - b.addedAt || (a.credentials.id < b.credentials.id ? -1 : 1))
       .map((record) => record.credentials);
   }
@@ -243,7 +161,7 @@ export class IntegrationCredentialsStore {
     checkUserId(userId);
     if (typeof credentialsId !== 'string' || credentialsId === '') return null;
     const stored = await this.#backend.readOne(this.#credentialsKey(userId), credentialsId);
-    return stored === null ? null : this.#decryptRecord(userId, credentialsId, stored).credentials;
+    return stored === null ? null : this.#codec.openCredentials(userId, credentialsId, stored).credentials;
   }
 
   /** The user's credentials for one provider, oldest first. */
@@ -264,7 +182,7 @@ export class IntegrationCredentialsStore {
       if (stored === undefined) {
         throw new HttpError(404, `Credentials with id ${JSON.stringify(updated.id.slice(0, 64))} not found for this user`, { code: 'ERR_CREDENTIALS_NOT_FOUND' });
       }
-      const current = this.#decryptRecord(userId, updated.id, stored);
+      const current = this.#codec.openCredentials(userId, updated.id, stored);
       if (current.credentials.type !== updated.type) {
         throw new HttpError(400, `Cannot change credentials from type '${current.credentials.type}' to '${updated.type}'`, { code: 'ERR_VALIDATION' });
       }
@@ -275,7 +193,7 @@ export class IntegrationCredentialsStore {
           throw new HttpError(400, `Cannot narrow the scopes of OAuth2 credentials (would drop: ${dropped.slice(0, 10).join(', ')})`, { code: 'ERR_VALIDATION' });
         }
       }
-      const encrypted = this.#encryptRecord(userId, { addedAt: current.addedAt, credentials: updated });
+      const encrypted = this.#codec.sealCredentials(userId, { addedAt: current.addedAt, credentials: updated });
       return { set: new Map([[updated.id, encrypted]]), remove: [], result: updated };
     });
   }
@@ -292,12 +210,9 @@ export class IntegrationCredentialsStore {
   /** Re-encrypts every record of `userId` still under an older key; returns how many were rewritten. */
   async reencrypt(userId: string): Promise<number> {
     checkUserId(userId);
-    let stale = 0;
-    await this.#modify(userId, (records) => {
-      stale = [...records.values()].filter((stored) => this.#keys.keyIdOf(stored) !== this.#keys.primaryKeyId).length;
-      return { set: new Map(), remove: [], result: undefined };
-    });
-    return stale;
+    let rewritten = 0;
+    await this.#modify(userId, () => ({ set: new Map(), remove: [], result: undefined }), (count) => (rewritten = count));
+    return rewritten;
   }
 
   #stateKey(userId: string, provider: string, token: string): string {
@@ -329,11 +244,7 @@ export class IntegrationCredentialsStore {
     if (!parsed.success) throw invalid(parsed.error, 'OAuth state');
     const state = parsed.data;
     const stateKey = this.#stateKey(userId, provider, token);
-    const plaintext = JSON.stringify(state);
-    if (Buffer.byteLength(plaintext, 'utf8') > this.#maxRecordBytes) {
-      throw new HttpError(413, `OAuth state is too large (the limit is ${this.#maxRecordBytes} bytes)`, { code: 'ERR_VALIDATION' });
-    }
-    await this.#backend.putState(stateKey, this.#keys.encrypt(plaintext, this.#aad('oauth_state', userId, stateKey)), this.#stateTtlMs);
+    await this.#backend.putState(stateKey, this.#codec.sealState(userId, stateKey, state), this.#stateTtlMs);
     return { token, codeVerifier, codeChallenge: pkceChallenge(codeVerifier), codeChallengeMethod: 'S256', expiresAt: state.expiresAt };
   }
 
@@ -348,15 +259,7 @@ export class IntegrationCredentialsStore {
     const stateKey = this.#stateKey(userId, provider, token);
     const stored = await this.#backend.takeState(stateKey);
     if (stored === null) return null;
-    const plaintext = this.#keys.decrypt(stored, this.#aad('oauth_state', userId, stateKey), 'OAuth state');
-    let parsed: ReturnType<typeof OAuthState.safeParse>;
-    try {
-      parsed = OAuthState.safeParse(JSON.parse(plaintext));
-    } catch (cause) {
-      throw new KitError('ERR_CREDENTIALS_DECRYPT', 'Cannot read OAuth state: decrypted, but not JSON', { cause });
-    }
-    if (!parsed.success) throw new KitError('ERR_CREDENTIALS_DECRYPT', 'Cannot read OAuth state: decrypted, but not a valid state');
-    const state = parsed.data;
+    const state = this.#codec.openState(userId, stateKey, stored);
     const valid = constantTimeEquals(state.token, token) && state.provider === provider && state.expiresAt * 1000 > Date.now();
     return valid ? state : null;
   }

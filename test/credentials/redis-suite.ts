@@ -121,6 +121,15 @@ export function describeRedisStore(title: string, getClient: () => Redis | Clust
       await assert.rejects(store.get(owner === victim ? other : victim, 'c2'), decryptError());
       await client.hset(first.key, 'c1', 'plain text, not a ciphertext');
       await assert.rejects(store.get(owner, 'c1'), decryptError(/not a v1 ciphertext/));
+
+      // An OAuth state is stored once (one key), and a tampered one is refused clearly.
+      const { token } = await store.storeOAuthState(victim, 'github', ['repo']);
+      const states = await dumpRedis(client, `${prefix}*:oauth:*`);
+      assert.equal(states.length, 1, 'stored once');
+      const sealed = states[0]!.text;
+      await client.set(states[0]!.key, sealed.slice(0, -3) + (sealed.at(-3) === 'A' ? 'B' : 'A') + sealed.slice(-2), 'PX', 60_000);
+      await assert.rejects(store.verifyOAuthState(victim, token, 'github'), decryptError(/OAuth state/));
+      assert.equal(await store.verifyOAuthState(victim, token, 'github'), null, 'consumed even when damaged');
     });
 
     it('a wrong key gives a clear error; after rotation old records read and are re-encrypted on the next write', async () => {
@@ -137,6 +146,7 @@ export function describeRedisStore(title: string, getClient: () => Redis | Clust
       await assert.rejects(make({ keyPrefix: prefix, encryptionKey: `old:${newKey()}` }).get(user, 'c1'), decryptError(/authentication failed under key 'old'/));
       await assert.rejects(make({ keyPrefix: prefix, encryptionKey: `new:${newKey2}` }).get(user, 'c1'), decryptError(/key id 'old', which is not in ENCRYPTION_KEY/));
 
+      await before.add(user, { id: 'c0', type: 'api_key', provider: 'p', apiKey: secretValue() });
       const rotated = make({ keyPrefix: prefix, encryptionKey: `new:${newKey2},old:${oldKey}` });
       const read = await rotated.get(user, 'c1');
       assert.ok(read?.type === 'api_key' && read.apiKey.reveal() === secret);
@@ -145,8 +155,15 @@ export function describeRedisStore(title: string, getClient: () => Redis | Clust
       assert.match((await client.hget(hashKey, 'c1'))!, /^v1:new:/, 're-encrypted by the next write');
       assert.match((await client.hget(hashKey, 'c2'))!, /^v1:new:/);
       const newOnly = make({ keyPrefix: prefix, encryptionKey: `new:${newKey2}` });
-      assert.deepEqual((await newOnly.list(user)).map((c) => c.id), ['c1', 'c2']);
+      assert.deepEqual((await newOnly.list(user)).map((c) => c.id), ['c1', 'c0', 'c2']);
       assert.equal(await newOnly.reencrypt(user), 0);
+      // reencrypt() on demand, for a user nobody writes to.
+      const idle = uniqueId('idle');
+      await before.add(idle, { id: 'i1', type: 'api_key', provider: 'p', apiKey: secretValue() });
+      await before.add(idle, { id: 'i2', type: 'api_key', provider: 'p', apiKey: secretValue() });
+      assert.equal(await rotated.reencrypt(idle), 2);
+      assert.equal(await rotated.reencrypt(idle), 0);
+      assert.equal((await newOnly.list(idle)).length, 2);
     });
 
     it('4 processes x 25 concurrent add() for one user: all 100 present', async function () {
