@@ -17,9 +17,11 @@ import { checkVerificationKey } from './startup-check.js';
 import { createVerifiedTokenCache } from './token-cache.js';
 import { verificationError } from './verification-errors.js';
 
+type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+
 /** Verifies a compact JWT; rejects with an `HttpError` (401, or 503 when the JWKS is down). */
 export interface JwtVerifier {
-  /** Resolves to the verified (frozen) payload. */
+  /** Resolves to the verified payload (frozen when the cache is on: it is shared). */
   verify(token: string): Promise<JWTPayload>;
   /** The algorithms this verifier accepts. */
   readonly algorithms: readonly string[];
@@ -133,7 +135,7 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
   }
   // The HMAC/JWK key answers for its own algorithm; the JWKS for the others, and for a `kid`
   // that the static key does not carry.
-  const resolver =
+  const resolver: KeyResolver | undefined =
     jwks && staticKey
       ? async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
           const forStatic = header.alg === staticKey.algorithm && (header.kid === undefined || staticKey.kid === undefined || header.kid === staticKey.kid);
@@ -142,26 +144,23 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
         }
       : jwks;
 
-  async function verifyWithJose(token: string): Promise<JWTPayload> {
-    if (resolver) {
-      try {
-        return (await jwtVerify(token, resolver, verifyOptions)).payload;
-      } catch (err) {
-        // Several JWKS keys match a token without `kid` (e.g. during a rotation): try each.
-        if ((err as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || !(Symbol.asyncIterator in (err as object))) throw err;
-        let last: unknown = err;
-        for await (const key of err as AsyncIterable<CryptoKey>) {
-          try {
-            return (await jwtVerify(token, key, verifyOptions)).payload;
-          } catch (attempt) {
-            last = attempt;
-            if ((attempt as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
-          }
+  async function verifyWithResolver(token: string, keyResolver: KeyResolver): Promise<JWTPayload> {
+    try {
+      return (await jwtVerify(token, keyResolver, verifyOptions)).payload;
+    } catch (err) {
+      // Several JWKS keys match a token without `kid` (e.g. during a rotation): try each.
+      if ((err as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || !(Symbol.asyncIterator in (err as object))) throw err;
+      let last: unknown = err;
+      for await (const key of err as AsyncIterable<CryptoKey>) {
+        try {
+          return (await jwtVerify(token, key, verifyOptions)).payload;
+        } catch (attempt) {
+          last = attempt;
+          if ((attempt as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
         }
-        throw last;
       }
+      throw last;
     }
-    return (await jwtVerify(token, staticCryptoKey ?? (await getStaticKey()), verifyOptions)).payload;
   }
 
   return {
@@ -176,7 +175,10 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
       if (cached) return cached;
       let payload: JWTPayload;
       try {
-        payload = await verifyWithJose(token);
+        // The static-key path calls jose directly: no extra async frame on the hot path.
+        payload = resolver
+          ? await verifyWithResolver(token, resolver)
+          : (await jwtVerify(token, staticCryptoKey ?? (await getStaticKey()), verifyOptions)).payload;
       } catch (err) {
         if (err instanceof HttpError) throw err;
         throw verificationError(err, retryAfterSeconds);
@@ -185,8 +187,11 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
       if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
         throw invalidTokenError('Invalid token: The token is not yet valid (iat)');
       }
-      deepFreeze(payload);
-      cache?.set(token, payload);
+      if (cache) {
+        // Cached payloads are shared by every request presenting the token: freeze them.
+        deepFreeze(payload);
+        cache.set(token, payload);
+      }
       return payload;
     },
   };

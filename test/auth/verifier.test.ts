@@ -108,10 +108,12 @@ describe('auth verifier: createJwtVerifier', () => {
     assert.equal(imports, 0);
   });
 
-  it('returns a frozen payload', async () => {
-    const payload = await hs.verify(await signToken(supabaseClaims()));
+  it('returns a frozen payload when the cache shares it between requests', async () => {
+    const cached = createJwtVerifier({ env: {}, verifyKey: TEST_HS_SECRET, cache: true });
+    const payload = await cached.verify(await signToken(supabaseClaims()));
     assert.ok(Object.isFrozen(payload));
     assert.ok(Object.isFrozen(payload.user_metadata));
+    assert.ok(!Object.isFrozen(await hs.verify(await signToken(supabaseClaims()))));
   });
 
   it('uses settings from loadAuthSettings as they are', async () => {
