@@ -19,11 +19,16 @@ export interface StoredRecord {
 }
 
 /** JSON with every `Secret` revealed: the one place secrets become plain text, right before encryption. */
-function revealForEncryption(value: unknown): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, masked: unknown) {
-    const original = this[key];
-    return isSecret(original) ? original.reveal() : masked;
-  });
+function revealForEncryption(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value, function replacer(this: Record<string, unknown>, key, masked: unknown) {
+      const original = this[key];
+      return isSecret(original) ? original.reveal() : masked;
+    });
+  } catch (cause) {
+    // BigInt, a cycle or absurd nesting in `metadata`: the caller's input, so a 400, not a crash.
+    throw new HttpError(400, `Invalid ${what}: metadata must be plain JSON (no BigInt, cycles or extreme nesting)`, { code: 'ERR_VALIDATION', cause });
+  }
 }
 
 /** Seals and opens the store's records with one key ring. */
@@ -51,7 +56,7 @@ export class RecordCodec {
 
   /** Encrypts one credentials record (secrets revealed only here); over `maxRecordBytes` → 413. */
   sealCredentials(userId: string, record: StoredRecord): string {
-    const plaintext = revealForEncryption(record);
+    const plaintext = revealForEncryption(record, 'credentials');
     const bytes = Buffer.byteLength(plaintext, 'utf8');
     if (bytes > this.#maxRecordBytes) {
       throw new HttpError(413, `Credentials record is too large (${bytes} bytes; the limit is ${this.#maxRecordBytes})`, { code: 'ERR_VALIDATION' });
@@ -94,7 +99,7 @@ export class RecordCodec {
 
   /** Encrypts an OAuth state stored under `stateKey`; over `maxRecordBytes` → 413. */
   sealState(userId: string, stateKey: string, state: OAuthState): string {
-    const plaintext = JSON.stringify(state);
+    const plaintext = revealForEncryption(state, 'OAuth state');
     if (Buffer.byteLength(plaintext, 'utf8') > this.#maxRecordBytes) {
       throw new HttpError(413, `OAuth state is too large (the limit is ${this.#maxRecordBytes} bytes)`, { code: 'ERR_VALIDATION' });
     }

@@ -203,5 +203,18 @@ export function describeStoreBehaviour(title: string, getMake: () => MakeStore):
       await assert.rejects(store.storeOAuthState(user, 'p', [], { metadata: { blob: 'x'.repeat(200_000) } }), hasCode('ERR_VALIDATION', 413));
       assert.deepEqual(await store.list(user), []);
     });
+
+    it('metadata that is not JSON (BigInt, cycles, extreme nesting) is a 400, not a crash', async () => {
+      const user = uniqueId('json');
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < 20_000; i++) deep = [deep];
+      for (const metadata of [{ n: 10n }, cyclic, { deep }]) {
+        await assert.rejects(store.add(user, { type: 'oauth2', provider: 'p', accessToken: 'a', scopes: [], metadata }), hasCode('ERR_VALIDATION'));
+        await assert.rejects(store.storeOAuthState(user, 'p', [], { metadata }), hasCode('ERR_VALIDATION'));
+      }
+      assert.deepEqual(await store.list(user), []);
+    });
   });
 }
