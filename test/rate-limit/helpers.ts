@@ -1,0 +1,44 @@
+/** Shared fixtures of the rate-limit tests: an app with normal, exempt and error routes. */
+import { randomUUID } from 'node:crypto';
+import type { Express, NextFunction, Request, Response } from 'express';
+import { SignJWT } from 'jose';
+import { errorHandler } from '../../lib/errors/index.js';
+
+export const uniqueName = (prefix = 't'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Routes: /api/hello, /health, /healthz, /docs/page, /static/app.js, /metrics; errorHandler last. */
+export function buildApp(app: Express, middlewares: ((req: Request, res: Response, next: NextFunction) => void)[], withErrorHandler = true): Express {
+  for (const middleware of middlewares) app.use(middleware);
+  for (const path of ['/api/hello', '/health', '/healthz', '/docs/page', '/static/app.js', '/metrics', '/openapi.json']) {
+    app.get(path, (_req, res) => {
+      res.send('ok');
+    });
+  }
+  if (withErrorHandler) app.use(errorHandler({ onServerError: () => {} }));
+  return app;
+}
+
+/** An HS256 JWT for `sub`, like the auth module accepts. */
+export async function signTestJwt(sub: string): Promise<string> {
+  return new SignJWT({ sub, role: 'authenticated' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode('rate-limit-test-secret-0123456789abcdef'));
+}
+
+/** Collects coded KitWarnings emitted while `fn` runs. */
+export async function collectWarnings(fn: () => Promise<void>): Promise<string[]> {
+  const codes: string[] = [];
+  const listener = (warning: Error & { code?: string }) => {
+    if (warning.name === 'KitWarning') codes.push(String(warning.code));
+  };
+  process.on('warning', listener);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listener);
+  }
+  return codes;
+}
