@@ -48,9 +48,26 @@ interface Window {
   next: number;
 }
 
+/**
+ * Default absolute deviation floors per metric (see `minStdDev`).
+ *
+ * @example
+ * ```ts
+ * new AlertManager({ anomaly: { minStdDev: { ...DEFAULT_ANOMALY_MIN_STD_DEV, latencyMs: 5 } } })
+ * ```
+ */
 export const DEFAULT_ANOMALY_MIN_STD_DEV: Readonly<Record<string, number>> = Object.freeze({ errorRate: 0.01 });
 
-/** Rolling mean/standard-deviation detector, one window per metric. */
+/**
+ * Rolling mean/standard-deviation detector, one window per metric (what `AlertManager` uses;
+ * public for custom pipelines).
+ *
+ * @example
+ * ```ts
+ * const detector = new AnomalyDetector({ zThreshold: 4 })
+ * if (detector.observe('latencyMs', 812).anomalous) page()
+ * ```
+ */
 export class AnomalyDetector {
   private readonly windows = new Map<string, Window>();
   private readonly windowSize: number;

@@ -11,10 +11,22 @@ import { ConfigError, parseOptions } from '../config/settings.js';
  * The registry the kit uses when none is passed: dedicated (not prom-client's global
  * `register`), so the kit's metrics never collide with an app's own or with another test's.
  * Pass `register` from prom-client to expose everything on one registry.
+ *
+ * @example
+ * ```ts
+ * platformMetricsRegistry.registerMetric(myGauge) // served by metricsHandler() too
+ * ```
  */
 export const platformMetricsRegistry = new Registry();
 
-/** Metric names for a prefix (default `http_`). */
+/**
+ * Metric names for a prefix (default `http_`).
+ *
+ * @example
+ * ```ts
+ * requestMetricNames().requests // 'http_requests_total'
+ * ```
+ */
 export function requestMetricNames(prefix = 'http_') {
   return {
     requests: `${prefix}requests_total`,

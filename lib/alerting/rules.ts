@@ -5,6 +5,11 @@ import type { AlertOperator, AlertRule } from './types.js';
  * The reference's defaults: cpu > 80 (high), memory > 85 (high), error rate > 0.05 (critical).
  * `cpu` and `memory` are percentages (0–100), `errorRate` a fraction (0–1), as produced by
  * `collectProcessMetrics()` and `startAlertEvaluator()`.
+ *
+ * @example
+ * ```ts
+ * new AlertManager({ rules: [...DEFAULT_ALERT_RULES, { name: 'slow', metric: 'latencyMs', threshold: 500, severity: 'high' }] })
+ * ```
  */
 export const DEFAULT_ALERT_RULES: readonly AlertRule[] = Object.freeze([
   { name: 'high_cpu', metric: 'cpu', operator: '>', threshold: 80, severity: 'high', description: 'CPU usage above 80%' },

@@ -3,6 +3,14 @@ import { z } from 'zod';
 import { envInt, envString, parseEnvSettings } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 
+/**
+ * The zod schema of the alerting settings (keys are env variable names).
+ *
+ * @example
+ * ```ts
+ * alertingSettingsSchema.parse({ ALERT_WEBHOOK_RETRIES: '3' }).ALERT_WEBHOOK_RETRIES // 3
+ * ```
+ */
 export const alertingSettingsSchema = z.object({
   /** Default URL of `webhookNotifier()`. */
   ALERT_WEBHOOK_URL: envString(),

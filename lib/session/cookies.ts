@@ -51,7 +51,15 @@ const cookieSchema = z
   })
   .loose();
 
-/** Applies defaults (settings from the environment) and validates; throws `ConfigError`. */
+/**
+ * Applies defaults (settings from the environment) and validates; throws `ConfigError`.
+ * Resolve once at startup and use {@link writeSessionCookie} per request.
+ *
+ * @example
+ * ```ts
+ * const cookie = resolveSessionCookie({ cookieName: 'sid', sameSite: 'strict' })
+ * ```
+ */
 export function resolveSessionCookie(options: SessionCookieOptions = {}): ResolvedSessionCookie {
   const parsed = parseOptions(cookieSchema, options, 'session cookie options');
   const needsSettings = parsed.domain === undefined || parsed.secure === undefined;
@@ -75,6 +83,11 @@ const MAX_COOKIE_HEADER = 16_384;
 /**
  * The value of cookie `name` in a `Cookie` header, or undefined. Never throws: oversized
  * headers, bad percent-encoding and odd spacing give undefined or the raw value.
+ *
+ * @example
+ * ```ts
+ * readCookie('theme=dark; session=abc', 'session') // 'abc'
+ * ```
  */
 export function readCookie(header: string | string[] | undefined, name: string): string | undefined {
   const text = Array.isArray(header) ? header.join('; ') : header;
@@ -104,7 +117,14 @@ function cookieAttributes(cookie: ResolvedSessionCookie) {
   } as const;
 }
 
-/** Sets the session cookie on a response with resolved options (see {@link setSessionCookie}). */
+/**
+ * Sets the session cookie with options resolved once (see {@link setSessionCookie}).
+ *
+ * @example
+ * ```ts
+ * const cookie = resolveSessionCookie(); writeSessionCookie(res, id, cookie)
+ * ```
+ */
 export function writeSessionCookie(res: Response, id: string, cookie: ResolvedSessionCookie): void {
   res.cookie(cookie.cookieName, id, {
     ...cookieAttributes(cookie),
@@ -112,7 +132,14 @@ export function writeSessionCookie(res: Response, id: string, cookie: ResolvedSe
   });
 }
 
-/** Expires the session cookie with resolved options (same Domain and Path, or browsers keep it). */
+/**
+ * Expires the session cookie with resolved options (same Domain and Path, or browsers keep it).
+ *
+ * @example
+ * ```ts
+ * eraseSessionCookie(res, resolveSessionCookie())
+ * ```
+ */
 export function eraseSessionCookie(res: Response, cookie: ResolvedSessionCookie): void {
   res.clearCookie(cookie.cookieName, cookieAttributes(cookie));
 }

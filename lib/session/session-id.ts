@@ -15,7 +15,14 @@ export const SESSION_ID_RANDOM_BYTES = 32;
 /** Number of routing buckets (one Redis Cluster hash tag each); matches the 16384 cluster slots. */
 export const SESSION_BUCKETS = 16384;
 const ID_BYTES = SESSION_ID_RANDOM_BYTES + 2;
-/** base64url length of 34 bytes. */
+/**
+ * Length of a session id: 34 bytes in base64url (46 characters).
+ *
+ * @example
+ * ```ts
+ * if (id.length !== SESSION_ID_LENGTH) return reject()
+ * ```
+ */
 export const SESSION_ID_LENGTH = Math.ceil((ID_BYTES * 8) / 6);
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 

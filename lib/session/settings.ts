@@ -7,6 +7,14 @@ import { z } from 'zod';
 import { envBool, envString, parseEnvSettings } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 
+/**
+ * The zod schema of the session settings (keys are env variable names).
+ *
+ * @example
+ * ```ts
+ * sessionSettingsSchema.parse({ AUTH_COOKIE_SECURE: 'false' }).AUTH_COOKIE_SECURE // false
+ * ```
+ */
 export const sessionSettingsSchema = z.object({
   /** `Domain` attribute of the session cookie; unset = host-only cookie. */
   AUTH_COOKIE_DOMAIN: envString(),
