@@ -105,7 +105,15 @@ export type UserPasswordCredentials = z.output<typeof userPasswordObject>;
 /** Secret headers to add to every request to one host. */
 export const HostScopedCredentials = camel(hostScopedObject);
 export type HostScopedCredentials = z.output<typeof hostScopedObject>;
-/** Any stored credentials, discriminated on `type`. */
+/**
+ * Any stored credentials, discriminated on `type`.
+ *
+ * @example
+ * ```ts
+ * const creds = Credentials.parse({ type: 'api_key', provider: 'openai', api_key: 'sk-…' }) // snake_case accepted
+ * if (creds.type === 'api_key') creds.apiKey.reveal()
+ * ```
+ */
 export const Credentials = camel(credentialsUnion);
 export type Credentials = z.output<typeof credentialsUnion>;
 /** What callers pass in: secrets as strings or `Secret`s, `id` optional. */
@@ -125,7 +133,15 @@ const oauthStateObject = z.object({
   metadata: optional(metadataSchema),
 });
 
-/** A pending OAuth authorization (the `state` parameter), single use. */
+/**
+ * A pending OAuth authorization (the `state` parameter), single use; what
+ * `store.verifyOAuthState()` returns.
+ *
+ * @example
+ * ```ts
+ * const state = await store.verifyOAuthState(userId, req.query.state, 'github') // OAuthState | null
+ * ```
+ */
 export const OAuthState = camel(oauthStateObject);
 export type OAuthState = z.output<typeof oauthStateObject>;
 
