@@ -38,7 +38,7 @@ describe('serveOpenApi: the docs page in headless Chromium', function () {
       throw new Error(`Chromium (${CHROMIUM}) could not start: ${(error as Error).message}`);
     }
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000); // the machine may be busy: generous, never a fixed sleep
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
@@ -59,7 +59,7 @@ describe('serveOpenApi: the docs page in headless Chromium', function () {
   async function execute(op: Locator): Promise<string> {
     await op.getByRole('button', { name: 'Execute' }).click();
     const status = op.locator('.live-responses-table tbody .response-col_status').first();
-    await status.waitFor({ timeout: 15_000 });
+    await status.waitFor();
     return (await status.textContent())?.trim() ?? '';
   }
 

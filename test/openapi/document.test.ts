@@ -103,3 +103,13 @@ describe('generateOpenApiDocument', () => {
     assert.deepEqual(Object.keys(generateOpenApiDocument([a, b.registry], { title: 't', version: '1' }).paths!).sort(), ['/a', '/b']);
   });
 });
+
+describe('z (zod with the OpenAPI extension)', () => {
+  it('has .openapi() without any setup, and named schemas become components', () => {
+    const Pet = z.object({ name: z.string().openapi({ example: 'Rex' }) }).openapi('Pet');
+    const registry = new OpenAPIRegistry();
+    registry.registerPath({ method: 'get', path: '/pet', responses: { 200: { description: 'OK', content: { 'application/json': { schema: Pet } } } } });
+    const document = generateOpenApiDocument(registry, { title: 't', version: '1' });
+    assert.deepEqual(document.components!.schemas!.Pet, { type: 'object', properties: { name: { type: 'string', example: 'Rex' } }, required: ['name'] });
+  });
+});

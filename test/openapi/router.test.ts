@@ -35,6 +35,9 @@ forEachExpress('createApiRouter', ({ name, create }) => {
         const id: string = req.params.id;
         const limit: number | undefined = req.query.limit;
         const nodes: number = req.body.nodes;
+        // @ts-expect-error the body's name is a string, not a number (types follow the schemas)
+        const wrong: number = req.body.name;
+        void wrong;
         res.status(201).json({ id, name: req.body.name, nodes, limit: limit ?? null, dryRun: req.valid.query.dryRun, viaValid: req.valid.body.name });
       },
     });

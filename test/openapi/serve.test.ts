@@ -84,10 +84,14 @@ describe('serveOpenApi: options and lazy loading', () => {
       const kit = await import('./lib/openapi/index.ts');
       const express = (await import('express')).default;
       const before = loaded();
-      kit.serveOpenApi(express(), { document: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} } });
-      await new Promise((r) => setTimeout(r, 200));
-      console.log(JSON.stringify({ before, after: loaded() }));`;
+      const app = kit.serveOpenApi(express(), { document: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} } });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const res = await fetch('http://127.0.0.1:' + server.address().port + '/docs/swagger-ui.css');
+      await res.arrayBuffer();
+      server.close();
+      console.log(JSON.stringify({ before, after: loaded(), status: res.status }));`;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(out.trim().split('\n').pop() as string), { before: false, after: true });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop() as string), { before: false, after: true, status: 200 });
   });
 });
