@@ -119,10 +119,25 @@ async function authenticate(req: Request, verifier: JwtVerifier): Promise<{ toke
   return { token, payload, user: userFromPayload(payload) };
 }
 
+/** `req.auth`: the token lives in a private field behind a getter, so it is never serialised. */
+class RequestAuth implements AuthContext {
+  readonly #token: string;
+  readonly payload: JWTPayload;
+  readonly actAsUserId?: string;
+
+  constructor(token: string, payload: JWTPayload, actAsUserId?: string) {
+    this.#token = token;
+    this.payload = payload;
+    if (actAsUserId !== undefined) this.actAsUserId = actAsUserId;
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+}
+
 function authContext(token: string, payload: JWTPayload, actAsUserId?: string): AuthContext {
-  const context = { payload, ...(actAsUserId !== undefined ? { actAsUserId } : {}) } as AuthContext;
-  Object.defineProperty(context, 'token', { value: token, enumerable: false });
-  return Object.freeze(context);
+  return new RequestAuth(token, payload, actAsUserId);
 }
 
 type AuthHandler = (req: Request, res: Response, next: NextFunction) => Promise<void>;

@@ -47,7 +47,7 @@ forEachExpress('auth middlewares', ({ create }) => {
   function appWith(middleware: RequestHandler) {
     const app = create();
     app.get('/me', middleware, (req, res) => {
-      res.json({ user: req.user ?? null, userId: req.userId ?? null, auth: req.auth ?? null, sub: req.auth?.payload.sub ?? null });
+      res.json({ user: req.user ?? null, userId: req.userId ?? null, auth: req.auth ?? null, sub: req.auth?.payload.sub ?? null, tokenLength: req.auth?.token.length ?? null });
     });
     app.use(errorHandler());
     return app;
@@ -88,6 +88,7 @@ forEachExpress('auth middlewares', ({ create }) => {
       });
       assert.equal(res.body.sub, 'user-123');
       assert.equal(res.body.auth.payload.sub, 'user-123');
+      assert.equal(res.body.tokenLength, jwt.length, 'req.auth.token is readable');
       assert.ok(!res.text.includes(jwt), 'req.auth serialises without the token');
     });
 
