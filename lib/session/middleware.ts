@@ -10,7 +10,7 @@ import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
-import { eraseSessionCookie, readSessionId, resolveSessionCookie, type SessionCookieOptions } from './cookies.js';
+import { eraseSessionCookie, readSessionId, resolveSessionCookie, writeSessionCookie, type SessionCookieOptions } from './cookies.js';
 import { SessionManager } from './session-manager.js';
 import type { PlatformSession, SessionInvalidReason, SessionSecurityIssue } from './types.js';
 
@@ -47,7 +47,11 @@ export interface RequireSessionOptions {
    * Default: allow (the event is logged as a warning either way).
    */
   onSecurityIssue?: (req: Request, issues: SessionSecurityIssue[], session: PlatformSession) => SessionSecurityDecision | Promise<SessionSecurityDecision>;
-  /** Attributes used when clearing an invalid cookie (must match those it was set with). */
+  /**
+   * Attributes of the cookie (must match those it was set with, or clearing misses it). With
+   * `maxAgeSeconds`, the cookie is re-sent on every valid request so its lifetime slides with
+   * the server-side expiry.
+   */
   cookie?: Omit<SessionCookieOptions, 'cookieName'>;
   /** Clear the cookie when it names no valid session. Default true. */
   clearInvalidCookie?: boolean;
@@ -114,6 +118,7 @@ export function requireSession(options: RequireSessionOptions): RequestHandler {
         if (decision === 'deny') return next(unauthorized('denied'));
       }
       req.platformSession = { ...session, securityIssues };
+      if (fromCookie && cookie.maxAgeSeconds && !res.headersSent) writeSessionCookie(res, fromCookie, cookie);
       next();
     };
     run().catch((error: unknown) => {

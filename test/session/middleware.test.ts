@@ -103,6 +103,16 @@ forEachExpress('requireSession', ({ create }) => {
     assert.equal((await request(app).get('/me').set('cookie', pair)).status, 401);
   });
 
+  it('re-sends a cookie with Max-Age on each valid request (rolling), and none without it', async () => {
+    const id = await manager.create('judy');
+    const rolling = buildApp(create, manager, { cookie: { env: cookieEnv, maxAgeSeconds: 600 } });
+    const res = await request(rolling).get('/me').set('cookie', `session=${id}`);
+    assert.equal(res.status, 200);
+    assert.match(sessionCookieOf(res), new RegExp(`^session=${id}; Max-Age=600;.*HttpOnly`));
+    const plain = await request(buildApp(create, manager)).get('/me').set('cookie', `session=${id}`);
+    assert.equal(plain.headers['set-cookie'], undefined);
+  });
+
   it('reads the id from a header when configured', async () => {
     const app = buildApp(create, manager, { header: 'X-Session-Id' });
     const id = await manager.create('erin');
