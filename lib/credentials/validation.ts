@@ -21,7 +21,7 @@ export function checkUserId(userId: unknown): string {
   return userId;
 }
 
-const LOCK_FAILURES = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_LOCK_TIMEOUT', 'ERR_LOCK_LOST']);
+const LOCK_FAILURES = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_LOCK_TIMEOUT', 'ERR_LOCK_LOST', 'ERR_LOCK_TABLE_FULL']);
 
 /** Mutex failures (Redis down, lock busy or lost) become a 503 the error handler can render. */
 export function lockFailureAsHttp(error: unknown): unknown {

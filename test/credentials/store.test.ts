@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { HttpError } from '../../lib/errors/index.js';
+import { MemoryKeyedMutex } from '../../lib/sync/index.js';
 import { startRedis } from '../support/redis-server.js';
 import { IntegrationCredentialsStore, type IntegrationCredentialsStoreOptions } from '../../lib/credentials/index.js';
 import { describeRedisStore } from './redis-suite.js';
@@ -56,5 +58,27 @@ describe('credentials: IntegrationCredentialsStore when Redis is down', function
       client.disconnect();
       await server.stop();
     }
+  });
+});
+
+describe('credentials: IntegrationCredentialsStore with a busy user lock', () => {
+  it('answers 503 ERR_LOCK_TIMEOUT and writes nothing when the user lock stays busy', async () => {
+    const mutex = new MemoryKeyedMutex({ timeoutMs: 5_000, waitMs: 50 });
+    const store = new IntegrationCredentialsStore({ encryptionKey: newKey(), env: {}, mutex });
+    const userHash = createHash('sha256').update('epk-credentials-user\0busy-user').digest('hex').slice(0, 32);
+    const held = await mutex.acquire(`credentials:${userHash}`); // the documented lock key of this user
+    try {
+      await assert.rejects(store.add('busy-user', { type: 'api_key', provider: 'p', apiKey: 'k' }), (err: unknown) => {
+        assert.ok(err instanceof HttpError);
+        assert.equal(err.status, 503);
+        assert.equal(err.code, 'ERR_LOCK_TIMEOUT');
+        return true;
+      });
+    } finally {
+      await held.release();
+    }
+    assert.deepEqual(await store.list('busy-user'), []);
+    await store.add('busy-user', { type: 'api_key', provider: 'p', apiKey: 'k' });
+    assert.equal((await store.list('busy-user')).length, 1);
   });
 });
