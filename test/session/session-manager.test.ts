@@ -59,6 +59,20 @@ describe('SessionManager (Redis)', () => {
     assert.equal(tags[0], tags[1], 'session and index share one hash tag');
   });
 
+  it('works with a client that has its own ioredis keyPrefix', async () => {
+    const prefixed = new Redis(process.env.TEST_REDIS_URL!, { keyPrefix: `${keyPrefix}app:` });
+    try {
+      const sessions = new SessionManager({ redis: prefixed, keyPrefix: 'sess:' });
+      const ids = [await sessions.create('prefixed-user'), await sessions.create('prefixed-user')];
+      assert.equal((await sessions.validate(ids[0])).valid, true);
+      assert.equal((await client.keys(`${keyPrefix}app:sess:*`)).length, 3, 'two sessions and one index, under the client prefix');
+      assert.equal(await sessions.destroyAllForUser('prefixed-user'), 2);
+      assert.equal((await client.keys(`${keyPrefix}app:sess:*`)).length, 0);
+    } finally {
+      await prefixed.quit();
+    }
+  });
+
   it('uses REDIS_URL from the environment', async () => {
     const sessions = new SessionManager({ env: { REDIS_URL: process.env.TEST_REDIS_URL }, keyPrefix });
     assert.equal(sessions.backend, 'redis');
