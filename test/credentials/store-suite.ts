@@ -131,12 +131,12 @@ export function describeStoreBehaviour(title: string, getMake: () => MakeStore):
     });
 
     it('OAuth state: refused after expiry', async () => {
-      const shortLived = make({ oauthStateTtlMs: 150 });
+      const shortLived = make({ oauthStateTtlMs: 500 });
       const user = uniqueId('oauth');
       const fresh = await shortLived.storeOAuthState(user, 'github', []);
       const stale = await shortLived.storeOAuthState(user, 'github', []);
       assert.ok(await shortLived.verifyOAuthState(user, fresh.token, 'github'));
-      await sleep(300);
+      await sleep(700);
       assert.equal(await shortLived.verifyOAuthState(user, stale.token, 'github'), null);
     });
 
