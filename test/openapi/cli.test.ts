@@ -50,6 +50,12 @@ describe('platform-kit openapi (CLI)', () => {
     await validateDocument(document);
   });
 
+  it('finds API routers in an Express 4 app exported as `app`', async () => {
+    const result = await run(['openapi', `${FIXTURES}/app-express4.mjs`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(result.stdout).paths), ['/v1/items/{id}']);
+  });
+
   it('documents a default-exported registry as OpenAPI 3.0.3 on request, to stdout without --out', async () => {
     const result = await run(['openapi', `${FIXTURES}/registry.ts`, '--openapi', '3.0.3', '--format', 'json']);
     assert.equal(result.code, 0, result.stderr);
