@@ -181,6 +181,7 @@ export class AlertManager {
           existing.lastSeen = now;
           existing.value = update.value;
           existing.message = update.message;
+          existing.threshold = update.threshold;
           if (update.baseline) existing.baseline = update.baseline;
         } else {
           const alert: Alert = { ...condition.make(), status: 'active', count: 1, firstSeen: now, lastSeen: now };
