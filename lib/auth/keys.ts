@@ -62,7 +62,9 @@ function hmacSecret(key: string, algorithm: JwtAlgorithm): Uint8Array {
   return new TextEncoder().encode(key);
 }
 
-function publicKeyObject(key: string, algorithm: JwtAlgorithm): { keyObject: KeyObject; kid: string | undefined } {
+function publicKeyObject(rawKey: string, algorithm: JwtAlgorithm): { keyObject: KeyObject; kid: string | undefined } {
+  // PEMs pasted into one-line env values often carry literal "\n" sequences.
+  const key = looksLikePem(rawKey) && !rawKey.includes('\n') ? rawKey.replace(/\\n/g, '\n') : rawKey;
   if (looksLikePem(key)) {
     if (/PRIVATE KEY-----/.test(key)) throw keyError('is a private key; configure the public key (or certificate) only');
     try {

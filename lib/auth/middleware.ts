@@ -49,7 +49,14 @@ export interface AuthMiddlewareOptions extends JwtVerifierOptions {
   verifier?: JwtVerifier;
 }
 
-/** Header through which an admin acts as another user (the reference's name). */
+/**
+ * Header through which an admin acts as another user (the reference's name).
+ *
+ * @example
+ * ```ts
+ * await fetch(url, { headers: { Authorization: `Bearer ${adminToken}`, [IMPERSONATION_HEADER]: userId } })
+ * ```
+ */
 export const IMPERSONATION_HEADER = 'X-Act-As-User-Id';
 
 const logger = getLogger('auth');
@@ -92,7 +99,15 @@ function resolveVerifier(options: AuthMiddlewareOptions = {}, scope: string): Jw
   return verifier;
 }
 
-/** `Authorization: Bearer <token>`, scheme case-insensitive (RFC 7235 §2.1); undefined otherwise. */
+/**
+ * The token of `Authorization: Bearer <token>`, scheme case-insensitive (RFC 7235 §2.1);
+ * undefined when absent, empty or another scheme.
+ *
+ * @example
+ * ```ts
+ * const token = bearerTokenOf(req) // e.g. to key a rate limit by credential
+ * ```
+ */
 export function bearerTokenOf(req: Pick<Request, 'headers'>): string | undefined {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return undefined;

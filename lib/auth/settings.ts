@@ -6,7 +6,14 @@ import { z } from 'zod';
 import { ConfigError, configIssuesFromZod, envBool, envInt, envList, envString, type ConfigIssue } from '../config/settings.js';
 import { resolveEnv, type Env } from '../config/env.js';
 
-/** JWS algorithms the verifier accepts (`none` never). */
+/**
+ * JWS algorithms the verifier accepts (`none` never).
+ *
+ * @example
+ * ```ts
+ * JWT_ALGORITHMS.includes('ES256') // true
+ * ```
+ */
 export const JWT_ALGORITHMS = [
   'HS256', 'HS384', 'HS512',
   'RS256', 'RS384', 'RS512',

@@ -9,7 +9,14 @@ import { resolveEnv, type Env } from '../config/env.js';
 import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { isHmacAlgorithm, type AuthSettings } from './settings.js';
 
-/** HMAC keys shorter than this are weak (the reference's threshold). */
+/**
+ * HMAC keys shorter than this are weak (the reference's threshold).
+ *
+ * @example
+ * ```ts
+ * if (secret.length < MIN_HMAC_KEY_LENGTH) throw new Error('JWT secret too short')
+ * ```
+ */
 export const MIN_HMAC_KEY_LENGTH = 32;
 
 function isProduction(env: Env): boolean {

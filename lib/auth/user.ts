@@ -35,7 +35,14 @@ export const User = z.object({
 /** The authenticated user. */
 export type User = z.infer<typeof User>;
 
-/** Role given to tokens without a `role` claim. */
+/**
+ * Role given to tokens without a `role` claim.
+ *
+ * @example
+ * ```ts
+ * userFromPayload({ sub: 'u1' }).role === DEFAULT_USER_ROLE // true
+ * ```
+ */
 export const DEFAULT_USER_ROLE = 'user';
 
 function optionalString(payload: JWTPayload, claim: string): string | undefined {

@@ -62,6 +62,13 @@ describe('auth verifier: createJwtVerifier', () => {
     }
   });
 
+  it('accepts a PEM whose newlines were flattened to literal \\n in a one-line env value', async () => {
+    const pair = await generateTestKeyPair('RS256');
+    const oneLine = pair.publicPem.trim().replace(/\n/g, '\\n');
+    const verifier = createJwtVerifier({ env: { JWT_VERIFY_KEY: oneLine, JWT_SIGN_ALGORITHM: 'RS256' } });
+    assert.equal((await verifier.verify(await signWith(pair, { sub: 'one-line' }))).sub, 'one-line');
+  });
+
   it('verifies with the public key of an X.509 certificate', async () => {
     const privateKey = await importPKCS8(fixture('es256-cert-key.pem'), 'ES256');
     const token = await signToken(supabaseClaims({ sub: 'cert-user' }), { alg: 'ES256', key: privateKey });
