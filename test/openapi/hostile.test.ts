@@ -84,3 +84,39 @@ forEachExpress('openapi router: hostile input', ({ create }) => {
     assert.deepEqual(await res.json(), { id: 'abc-1', nodes: 1, mode: 'fast' });
   });
 });
+
+describe('examples/full: hostile input never gets a 5xx', () => {
+  it('answers 2xx, 400, 401, 404 or 413 to arbitrary bodies, ids and queries on every route', async () => {
+    const { createJwtVerifier } = await import('../../lib/auth/index.js');
+    const { createApp } = await import('../../examples/full/app.js');
+    const { signToken, supabaseClaims, TEST_HS_SECRET } = await import('../support/jwt.js');
+    const app = createApp({ auth: { verifier: createJwtVerifier({ verifyKey: TEST_HS_SECRET, env: {} }) }, createGraphLimit: { limit: 100_000 } });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const token = await signToken(supabaseClaims({ sub: 'fuzzer' }));
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('GET /graphs', 'POST /graphs', 'GET /graphs/', 'DELETE /graphs/', 'GET /store/agents', 'GET /external/graphs/', 'GET /me'),
+          fc.string({ maxLength: 40 }),
+          fc.dictionary(fc.constantFrom('limit', 'offset', 'featured', 'x'), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.boolean(),
+          async (route, id, query, body, authenticated) => {
+            const [method, prefix] = route.split(' ') as [string, string];
+            const url = `${base}${prefix}${prefix.endsWith('/') ? encodeURIComponent(id) : ''}?${new URLSearchParams(query)}`;
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            if (authenticated) headers.authorization = `Bearer ${token}`;
+            const res = await fetch(url, { method, headers, ...(method === 'POST' ? { body: JSON.stringify(body) ?? 'null' } : {}) });
+            await res.arrayBuffer();
+            assert.ok([400, 401, 404, 413].includes(res.status) || (res.status >= 200 && res.status < 300), `${route} ${id} → ${res.status}`);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
