@@ -46,9 +46,9 @@ export function createJwksResolver(url: string, options: JwksResolverOptions): K
     } catch (err) {
       if (TOKEN_SIDE_CODES.has(codeOf(err) ?? '')) throw err;
       // Fetching failed. Keys fetched earlier are still trustworthy: use them.
-      const known = remote.jwks();
-      if (known && known.keys.length > 0) {
-        stale ??= createLocalJWKSet(known);
+      const known = stale ? undefined : remote.jwks();
+      if (known && known.keys.length > 0) stale = createLocalJWKSet(known);
+      if (stale) {
         try {
           return (await stale(header, token)) as CryptoKey;
         } catch (staleErr) {

@@ -34,7 +34,8 @@ function isLoopbackUrl(url: URL): boolean {
 export function checkVerificationKey(settings: AuthSettings, key: StaticVerificationKey | undefined, env: Env): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!key || !isHmacAlgorithm(settings.algorithm)) return issues;
-  const length = settings.verifyKey?.length ?? 0;
+  // Characters, like the reference; for an "oct" JWK, the decoded key bytes.
+  const length = settings.verifyKey?.trim().startsWith('{') ? (key.secretBytes ?? 0) : (settings.verifyKey?.length ?? 0);
   if (length < MIN_HMAC_KEY_LENGTH) {
     const message = `JWT_VERIFY_KEY appears weak (less than ${MIN_HMAC_KEY_LENGTH} characters). Use a longer, cryptographically secure secret.`;
     if (isProduction(env)) issues.push({ variable: 'JWT_VERIFY_KEY', message: `is shorter than ${MIN_HMAC_KEY_LENGTH} characters, refused under ENVIRONMENT=production` });

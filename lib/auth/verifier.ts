@@ -138,8 +138,10 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
   const resolver: KeyResolver | undefined =
     jwks && staticKey
       ? async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
-          const forStatic = header.alg === staticKey.algorithm && (header.kid === undefined || staticKey.kid === undefined || header.kid === staticKey.kid);
-          if (forStatic || !settings.jwksAlgorithms.includes(header.alg as never)) return getStaticKey();
+          if (header.alg !== staticKey.algorithm) return jwks(header, token);
+          // Same algorithm on both sides: a `kid` other than the static key's goes to the JWKS.
+          const jwksToo = settings.jwksAlgorithms.includes(header.alg as never);
+          if (!jwksToo || header.kid === undefined || header.kid === staticKey.kid) return getStaticKey();
           return jwks(header, token);
         }
       : jwks;

@@ -112,6 +112,13 @@ describe('auth verifier: JWKS', () => {
     assert.equal((await verifier.verify(await signWith(es, { sub: 'modern' }))).sub, 'modern');
   });
 
+  it('routes a kid it does not own to the key set when the static key shares the algorithm', async () => {
+    const legacy = await generateTestKeyPair('RS256', 'legacy-pem');
+    const verifier = createJwtVerifier({ env: {}, jwksUrl: server.url, verifyKey: legacy.publicPem, algorithm: 'RS256' });
+    assert.equal((await verifier.verify(await signWith(legacy, { sub: 'pem-no-kid' }, false))).sub, 'pem-no-kid');
+    assert.equal((await verifier.verify(await signWith(rs, { sub: 'jwks-kid' }))).sub, 'jwks-kid');
+  });
+
   forEachExpress('requireUser with a JWKS', ({ create }) => {
     it('answers 200 with a valid token and 503 {"detail"} when the key set is unreachable', async () => {
       const app = create();
