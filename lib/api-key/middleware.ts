@@ -115,7 +115,9 @@ export function requireApiKey<R extends StoredAPIKey>(options: RequireApiKeyOpti
         try {
           await onLegacyHash(record, key, req);
         } catch (error) {
-          log.warn('onLegacyHash failed; the key stays on its legacy hash until the next use', { error: String(error), head: manager.head(key) });
+          // The hook's own message could quote the key: mask it before logging.
+          const message = String(error).split(key).join(manager.mask(key));
+          log.warn('onLegacyHash failed; the key stays on its legacy hash until the next use', { error: message, head: manager.head(key) });
         }
       }
       req.apiKey = record as unknown as StoredAPIKey & Record<string, unknown>;

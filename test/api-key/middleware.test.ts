@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import express5 from 'express';
+import winston from 'winston';
 import fc from 'fast-check';
 import type { Express, Request } from 'express';
 import request from 'supertest';
 import { APIKeyManager, requireApiKey, type StoredAPIKey } from '../../lib/api-key/index.js';
 import { ConfigError } from '../../lib/config/index.js';
 import { errorHandler, HttpError } from '../../lib/errors/index.js';
+import { getRootLogger } from '../../lib/logging/logger.js';
 import { API_KEY_SCHEME, getOpenApiMetadata } from '../../lib/openapi/metadata.js';
 import { forEachExpress } from '../support/express.js';
 
@@ -189,5 +193,28 @@ describe('requireApiKey options', () => {
     assert.throws(() => requireApiKey({ lookup: () => null, manager: {} as APIKeyManager }), ConfigError);
     assert.throws(() => requireApiKey({ lookup: () => null, maxCandidates: 0 }), ConfigError);
     assert.throws(() => requireApiKey({ lookup: () => null, lookUp: 1 } as never), ConfigError);
+  });
+});
+
+describe('requireApiKey logging', () => {
+  it('never writes the key into a log line (onLegacyHash failure)', async () => {
+    const lines: string[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const transport = new winston.transports.Stream({ stream: sink, format: winston.format.json() });
+    getRootLogger().add(transport);
+    try {
+      const server = express5();
+      const record = { hash: legacyVector.legacy_sha256, salt: null };
+      server.get('/', requireApiKey({ lookup: () => record, onLegacyHash: (_record, key) => { throw new Error(`read-only replica, could not update ${key}`); } }), (_req, res) => {
+        res.send('ok');
+      });
+      await request(server).get('/').set('X-API-Key', legacyVector.key).expect(200);
+    } finally {
+      getRootLogger().remove(transport);
+    }
+    const output = lines.join('');
+    assert.match(output, /onLegacyHash failed/);
+    assert.ok(!output.includes(legacyVector.key.slice(8)), 'the key must not be logged');
   });
 });
