@@ -105,6 +105,25 @@ describe('RedisKeyedMutex on one Redis', () => {
     redis.disconnect();
   });
 
+  it('aborts withLock’s signal when Redis stays unreachable past the lock timeout', async () => {
+    const server = await startRedis();
+    const redis = new Redis(server.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    redis.on('error', () => {});
+    await once(redis, 'ready');
+    const mutex = new RedisKeyedMutex(redis, { timeoutMs: 300 });
+    const started = Date.now();
+    await assert.rejects(
+      mutex.withLock('outage', async (signal) => {
+        await server.stop();
+        await once(signal, 'abort');
+      }),
+      { code: 'ERR_LOCK_LOST' },
+    );
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 250 && elapsed < 3000, `lost after ${elapsed} ms`);
+    redis.disconnect();
+  });
+
   it('needs a client or URL: ConfigError otherwise; a URL gives the shared client; createKeyedMutex picks Redis', async () => {
     assert.throws(() => new RedisKeyedMutex(undefined as unknown as string), ConfigError);
     assert.throws(() => new RedisKeyedMutex('', {}), ConfigError);
