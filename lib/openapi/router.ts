@@ -9,7 +9,7 @@ import { RESPONSE_400, RESPONSE_413, responseRef } from './components.js';
 import { expressPathToOpenApi } from './path.js';
 import type { ApiParameterSchema, ApiRouteMethod, ApiRouteOptions, ApiRouter } from './route-types.js';
 import { deriveOperationSecurity, PLATFORM_KIT_EXTENSION } from './security.js';
-import { validateRequestParts, type RequestSchemas } from './validation.js';
+import { validateRequestParts, type RequestSchemas, type ValidationOutcome } from './validation.js';
 import { z } from './zod.js';
 
 /** Options of {@link createApiRouter}. */
@@ -92,22 +92,28 @@ function createJsonBodyParser(limit: string | number): RequestHandler {
 
 function createValidator(schemas: RequestSchemas): RequestHandler {
   return function validateRequest(req: Request, _res: Response, next: NextFunction) {
-    validateRequestParts(schemas, { params: req.params, query: req.query, headers: req.headers, body: req.body }).then(
-      (outcome) => {
-        if (!outcome.ok) {
-          next(new HttpError(400, 'Request validation failed', { code: 'ERR_VALIDATION', detail: outcome.issues }));
-          return;
-        }
-        const { values } = outcome;
-        if ('params' in values) req.params = values.params as Request['params'];
-        // Express 5 defines req.query as a prototype getter: shadow it on the instance.
-        if ('query' in values) Object.defineProperty(req, 'query', { value: values.query, writable: true, enumerable: true, configurable: true });
-        if ('body' in values) req.body = values.body;
-        req.valid = { params: req.params, query: values.query, body: values.body, headers: values.headers };
-        next();
-      },
-      (err: unknown) => next(err),
-    );
+    const apply = (outcome: ValidationOutcome): void => {
+      if (!outcome.ok) {
+        next(new HttpError(400, 'Request validation failed', { code: 'ERR_VALIDATION', detail: outcome.issues }));
+        return;
+      }
+      const { values } = outcome;
+      if ('params' in values) req.params = values.params as Request['params'];
+      // Express 5 defines req.query as a prototype getter: shadow it on the instance.
+      if ('query' in values) Object.defineProperty(req, 'query', { value: values.query, writable: true, enumerable: true, configurable: true });
+      if ('body' in values) req.body = values.body;
+      req.valid = { params: req.params, query: values.query, body: values.body, headers: values.headers };
+      next();
+    };
+    let outcome: ValidationOutcome | Promise<ValidationOutcome>;
+    try {
+      outcome = validateRequestParts(schemas, { params: req.params, query: req.query, headers: req.headers, body: req.body });
+    } catch (err) {
+      next(err); // a throwing refinement or transform in the app's schema
+      return;
+    }
+    if (outcome instanceof Promise) outcome.then(apply, (err: unknown) => next(err));
+    else apply(outcome);
   };
 }
 

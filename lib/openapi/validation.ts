@@ -63,17 +63,36 @@ function headerInput(schema: z.ZodType, headers: RawRequestParts['headers']): Re
   return picked;
 }
 
-/** Validates every part that has a schema; all issues of all parts are reported together. */
-export async function validateRequestParts(schemas: RequestSchemas, raw: RawRequestParts): Promise<ValidationOutcome> {
+type PartResult = { success: true; data: unknown } | { success: false; error: z.ZodError };
+
+// zod throws this (a `$ZodAsyncError`) when a schema has async refinements or transforms.
+const needsAsync = (error: unknown): boolean => error instanceof Error && error.message.startsWith('Encountered Promise during synchronous parse');
+
+function collect(results: [RequestLocation, PartResult][]): ValidationOutcome {
   const values: Partial<Record<RequestLocation, unknown>> = {};
   const issues: RequestValidationIssue[] = [];
-  for (const location of LOCATIONS) {
-    const schema = schemas[location];
-    if (schema === undefined) continue;
-    const input = location === 'headers' ? headerInput(schema, raw.headers) : raw[location];
-    const result = await schema.safeParseAsync(input);
+  for (const [location, result] of results) {
     if (result.success) values[location] = result.data;
     else issues.push(...formatValidationIssues(location, result.error));
   }
   return issues.length === 0 ? { ok: true, values } : { ok: false, issues };
+}
+
+/**
+ * Validates every part that has a schema; all issues of all parts are reported together.
+ * Synchronous when every schema is (the common case, no promise per request); schemas with
+ * async refinements make it return a promise.
+ */
+export function validateRequestParts(schemas: RequestSchemas, raw: RawRequestParts): ValidationOutcome | Promise<ValidationOutcome> {
+  const inputs: [RequestLocation, z.ZodType, unknown][] = [];
+  for (const location of LOCATIONS) {
+    const schema = schemas[location];
+    if (schema !== undefined) inputs.push([location, schema, location === 'headers' ? headerInput(schema, raw.headers) : raw[location]]);
+  }
+  try {
+    return collect(inputs.map(([location, schema, input]) => [location, schema.safeParse(input) as PartResult]));
+  } catch (error) {
+    if (!needsAsync(error)) throw error;
+  }
+  return Promise.all(inputs.map(async ([location, schema, input]) => [location, (await schema.safeParseAsync(input)) as PartResult] as [RequestLocation, PartResult])).then(collect);
 }

@@ -117,6 +117,29 @@ forEachExpress('createApiRouter', ({ name, create }) => {
     assert.equal((await request(app).get('/sync')).status, 500);
   });
 
+  it('supports schemas with async refinements (and reports a throwing transform as a server error)', async () => {
+    const api = makeRouter();
+    const taken = new Set(['alice']);
+    api.route({
+      method: 'post', path: '/users', summary: 'Register', tags: ['users'],
+      request: { body: z.object({ name: z.string().refine(async (name) => !taken.has(name), { message: 'Name already taken' }) }) },
+      responses: { 201: jsonResponse(z.object({ name: z.string() }), 'Created') },
+      handler: (req, res) => res.status(201).json({ name: req.body.name }),
+    });
+    api.route({
+      method: 'get', path: '/broken', summary: 'Broken schema', tags: ['x'],
+      request: { query: z.object({ q: z.string().optional() }).transform(() => { throw new Error('schema bug'); }) },
+      responses: { 200: jsonResponse(z.object({}), 'OK') },
+      handler: (_req, res) => res.json({}),
+    });
+    const app = appWith(api);
+    assert.equal((await request(app).post('/users').send({ name: 'bob' })).status, 201);
+    const taken400 = await request(app).post('/users').send({ name: 'alice' });
+    assert.equal(taken400.status, 400);
+    assert.equal(taken400.body.detail[0].message, 'Name already taken');
+    assert.equal((await request(app).get('/broken')).status, 500);
+  });
+
   it('keeps Express\'s own route(path) working', async () => {
     const api = makeRouter();
     api.route('/plain').get((_req, res) => res.send('plain'));
