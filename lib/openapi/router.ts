@@ -119,6 +119,8 @@ function createValidator(schemas: RequestSchemas): RequestHandler {
 
 function createHandlerRunner(handler: (req: Request, res: Response, next: NextFunction) => unknown): RequestHandler {
   return function handleApiRoute(req: Request, res: Response, next: NextFunction) {
+    // Routes without schemas still get `req.valid` (their handler type promises it).
+    req.valid ??= { params: req.params, query: req.query, body: req.body, headers: undefined };
     try {
       const result = handler(req, res, next);
       if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
