@@ -37,6 +37,17 @@ export function runWithLogContext<T>(store: LogContextStore, fn: () => T): T {
   return storage.run(store, fn);
 }
 
+/**
+ * `fn` wrapped to run inside `store` wherever it is called from (event listeners fired by a
+ * socket run outside the request's context otherwise). Cheaper than `AsyncResource.bind`: no
+ * async resource is created, only this storage's store is restored.
+ */
+export function bindToLogContext<A extends unknown[], R>(store: LogContextStore, fn: (...args: A) => R): (...args: A) => R {
+  return function boundToLogContext(this: unknown, ...args: A): R {
+    return storage.getStore() === store ? fn.apply(this, args) : storage.run(store, () => fn.apply(this, args));
+  };
+}
+
 /** The current context's store, or undefined outside any context. */
 export function getLogContextStore(): LogContextStore | undefined {
   return storage.getStore();

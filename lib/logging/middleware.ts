@@ -3,7 +3,6 @@
  * line per finished or aborted request.
  */
 import { randomUUID } from 'node:crypto';
-import { AsyncResource } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
@@ -11,7 +10,7 @@ import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { levelPriority, LOG_LEVELS } from './levels.js';
 import { getLoggingState } from './configure.js';
-import { getLogContextStore, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
+import { bindToLogContext, getLogContextStore, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
 import { getLogger } from './logger.js';
 import { redactUrl } from './redact.js';
 import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
@@ -70,27 +69,25 @@ function userFieldsOf(req: Request): LogContextFields | undefined {
   return fields;
 }
 
-const BOUND = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
+// `once` goes through `this.on`, so its wrapper gets bound too (and still removes itself).
+const BOUND = ['on', 'addListener'] as const;
 
 /**
- * Listeners added to the request/response while in the context run in it, even when the
- * event comes from the socket (body parsers read the body through 'data'/'end' listeners,
- * which Node would otherwise call outside the request's AsyncLocalStorage context).
+ * Listeners added to the request while in its context run in it, even when the event comes
+ * from the socket: callback-style body readers ('data'/'end' listeners) would otherwise run
+ * outside the request's AsyncLocalStorage context when the body arrives in later packets.
  */
-function bindEmitter(emitter: EventEmitter): void {
+function bindRequestListeners(req: EventEmitter, store: LogContextStore): void {
+  const target = req as unknown as Record<string, unknown>;
   for (const method of BOUND) {
-    const original = emitter[method];
-    Object.defineProperty(emitter, method, {
-      configurable: true,
-      writable: true,
-      value(this: EventEmitter, event: string | symbol, listener: (...args: unknown[]) => void) {
-        if (typeof listener !== 'function') return original.call(this, event, listener);
-        const bound = AsyncResource.bind(listener) as typeof listener & { listener?: unknown };
-        // EventEmitter#removeListener matches `.listener`, so removing the original still works.
-        bound.listener = listener;
-        return original.call(this, event, bound);
-      },
-    });
+    const original = req[method] as (event: string | symbol, listener: (...args: unknown[]) => void) => EventEmitter;
+    target[method] = function addBoundListener(this: EventEmitter, event: string | symbol, listener: (...args: unknown[]) => void) {
+      if (typeof listener !== 'function') return original.call(this, event, listener);
+      const bound = bindToLogContext(store, listener) as typeof listener & { listener?: unknown };
+      // EventEmitter#removeListener matches `.listener`, so removing the original still works.
+      bound.listener = listener;
+      return original.call(this, event, bound);
+    };
   }
 }
 
@@ -135,11 +132,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     req.requestId = requestId;
     (req as WithStore)[STORE] = store;
     if (echo && !res.headersSent) res.setHeader(header, requestId);
-    runWithLogContext(store, () => {
-      bindEmitter(req);
-      bindEmitter(res);
-      next();
-    });
+    bindRequestListeners(req, store);
+    runWithLogContext(store, next);
   };
 }
 

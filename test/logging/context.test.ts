@@ -287,3 +287,23 @@ describe('log context outside requests', () => {
     assert.throws(() => requestContext({ nope: 1 } as never), /nope|Unrecognized/);
   });
 });
+
+describe('request listener binding', () => {
+  it('once-listeners fire once and removeListener still finds listeners added with on()', async () => {
+    const app = express5();
+    app.use(requestContext());
+    app.post('/', (req, res) => {
+      let onceCalls = 0;
+      let removedCalls = 0;
+      const removed = () => (removedCalls += 1);
+      req.on('data', removed);
+      req.removeListener('data', removed);
+      req.once('data', () => (onceCalls += 1));
+      assert.equal(req.listenerCount('data'), 1);
+      req.on('end', () => res.json({ onceCalls, removedCalls, listeners: req.listenerCount('data') }));
+      req.resume();
+    });
+    const response = await request(app).post('/').send('x'.repeat(100_000));
+    assert.deepEqual(response.body, { onceCalls: 1, removedCalls: 0, listeners: 0 });
+  });
+});

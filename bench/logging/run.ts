@@ -1,0 +1,168 @@
+/**
+ * bench/logging: per-request cost of request-context logging to a JSON file, hello-world app.
+ *
+ *   flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts [--seconds 3] [--rounds 5] [--connections 16]
+ *
+ * Each candidate app runs in its own child process (bench/logging/server.ts); autocannon (as a
+ * library) loads them in alternating short rounds from this process, so drifting machine load
+ * hits every candidate alike. Reported per candidate: median req/s over the rounds, and the
+ * server process's CPU time per request (user + system; on a shared machine the least
+ * disturbed figure), each with the ratio to the kit. Then import times: the logging module
+ * without cloud logging vs loading @google-cloud/logging-winston.
+ */
+import { fork, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    out: { type: 'string', default: 'bench/logging/RESULTS.md' },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const CANDIDATES = (process.env.EPK_BENCH_CANDIDATES?.split(',') ?? ['kit', 'express-winston', 'pino-http', 'none']) as Candidate[];
+type Candidate = 'kit' | 'express-winston' | 'pino-http' | 'none' | 'kit-context' | 'kit-access';
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+}
+
+function start(variant: Candidate, dir: string): Promise<Server> {
+  const child = fork(join(import.meta.dirname, 'server.ts'), [variant, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
+    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
+  });
+}
+
+function stats(server: Server): Promise<{ cpuMicros: number; requests: number }> {
+  return new Promise((resolve) => {
+    server.child.once('message', (message) => resolve(message as { cpuMicros: number; requests: number }));
+    server.child.send('stats');
+  });
+}
+
+async function load(port: number, durationSeconds: number): Promise<number> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: durationSeconds, headers: { 'user-agent': 'autocannon-bench' } });
+  if (result.non2xx || result.errors) throw new Error(`errors during the run: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+
+const dir = mkdtempSync(join(tmpdir(), 'epk-bench-logging-'));
+const servers = new Map<Candidate, Server>();
+for (const candidate of CANDIDATES) servers.set(candidate, await start(candidate, dir));
+const rps = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]));
+const cpuPerRequest = new Map<Candidate, number[]>(CANDIDATES.map((c) => [c, []]));
+for (const candidate of CANDIDATES) await load(servers.get(candidate)!.port, 1); // warm-up (JIT)
+for (let round = 0; round < rounds; round += 1) {
+  const order = round % 2 === 0 ? CANDIDATES : [...CANDIDATES].reverse();
+  for (const candidate of order) {
+    const server = servers.get(candidate)!;
+    const before = await stats(server);
+    const average = await load(server.port, seconds);
+    const after = await stats(server);
+    rps.get(candidate)!.push(average);
+    cpuPerRequest.get(candidate)!.push((after.cpuMicros - before.cpuMicros) / Math.max(1, after.requests - before.requests));
+    process.stderr.write(`round ${round + 1} ${candidate}: ${average.toFixed(0)} req/s\n`);
+  }
+}
+for (const server of servers.values()) server.child.disconnect();
+
+if (process.env.EPK_BENCH_CANDIDATES) {
+  for (const candidate of CANDIDATES) process.stdout.write(`${candidate}: ${median(rps.get(candidate)!).toFixed(0)} req/s, ${Math.min(...cpuPerRequest.get(candidate)!).toFixed(1)} µs CPU/request\n`);
+  process.exit(0);
+}
+// Every candidate really wrote one line per request.
+const lineCounts: Record<string, number> = {};
+const countLines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
+lineCounts.kit = readdirSync(join(dir, 'kit')).filter((name) => name.startsWith('activity.log')).reduce((sum, name) => sum + countLines(join(dir, 'kit', name)), 0);
+lineCounts['express-winston'] = countLines(join(dir, 'express-winston.log'));
+lineCounts['pino-http'] = countLines(join(dir, 'pino-http.log'));
+const kitLine = readFileSync(join(dir, 'kit', 'activity.log'), 'utf8').split('\n')[0];
+rmSync(dir, { recursive: true, force: true });
+
+// Import times, each in a fresh process: the logging module without cloud logging, the Google
+// package, and the module with cloud logging enabled (configureLogging + the lazy load).
+function importMs(source: string): number {
+  const runs: number[] = [];
+  // Inside node_modules so bare package names resolve from the script.
+  const scriptDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-import-'));
+  const file = join(scriptDir, 'import.mjs');
+  writeFileSync(file, `const t = performance.now();\n${source}\nprocess.stdout.write(String(performance.now() - t));\n`);
+  for (let i = 0; i < 5; i += 1) {
+    const result = spawnSync(process.execPath, [file], { cwd: process.cwd(), encoding: 'utf8', env: { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none' } });
+    if (result.status !== 0) throw new Error(result.stderr);
+    runs.push(Number(result.stdout));
+  }
+  rmSync(scriptDir, { recursive: true, force: true });
+  return median(runs);
+}
+// The module as users get it (bundled JS, dependencies external), built with esbuild to a temp dir.
+const buildDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-bench-logging-'));
+const bundle = join(buildDir, 'logging.mjs');
+const esbuild = await import('esbuild');
+await esbuild.build({ entryPoints: ['lib/logging/index.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
+const imports = {
+  kit: importMs(`await import(${JSON.stringify(bundle)});`),
+  kitConfigured: importMs(`const m = await import(${JSON.stringify(bundle)}); m.configureLogging({ env: {}, console: false });`),
+  google: importMs(`await import('@google-cloud/logging-winston');`),
+  kitCloud: importMs(`const m = await import(${JSON.stringify(bundle)}); m.configureLogging({ env: {}, console: false, cloud: { mode: 'stdout', projectId: 'p' } }); await m.shutdownLogging();`),
+};
+rmSync(buildDir, { recursive: true, force: true });
+
+const kitRps = median(rps.get('kit')!);
+const kitCpu = Math.min(...cpuPerRequest.get('kit')!);
+const rows = CANDIDATES.map((candidate) => {
+  const r = median(rps.get(candidate)!);
+  const c = Math.min(...cpuPerRequest.get(candidate)!);
+  return `| ${candidate} | ${r.toFixed(0)} | ${(kitRps / r).toFixed(2)}× | ${c.toFixed(1)} | ${(c / kitCpu).toFixed(2)}× | ${lineCounts[candidate] ?? '-'} |`;
+});
+const ew = median(rps.get('express-winston')!);
+const pino = median(rps.get('pino-http')!);
+const ewCpu = Math.min(...cpuPerRequest.get('express-winston')!);
+const pinoCpu = Math.min(...cpuPerRequest.get('pino-http')!);
+const command = `flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts --seconds ${seconds} --rounds ${rounds} --connections ${connections}`;
+const report = `# bench/logging
+
+Hello-world Express 5 app, one JSON line per request written to a file; each candidate in its own
+process, loaded by autocannon (${connections} connections, ${rounds} alternating rounds of ${seconds} s after a 1 s warm-up).
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, shared with other work (load varies).
+
+    ${command}
+
+| candidate | req/s (median) | kit ÷ candidate | server CPU µs/request (best round) | candidate ÷ kit | lines written |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+- kit vs express-winston: **${(kitRps / ew).toFixed(2)}×** req/s, **${(ewCpu / kitCpu).toFixed(2)}×** less CPU per request (target ≥ 1.2×)
+- kit vs pino-http: **${(kitRps / pino).toFixed(2)}×** req/s, CPU ratio **${(pinoCpu / kitCpu).toFixed(2)}×** (target ≥ 0.8×)
+
+The kit's line (requestContext() + accessLog(), json format):
+
+    ${kitLine}
+
+## Import time (fresh process, median of 5)
+
+| what | ms |
+|---|---|
+| \`express-platform-kit/logging\` (bundled ESM, deps external), cloud logging off | ${imports.kit.toFixed(0)} |
+| same + \`configureLogging()\` | ${imports.kitConfigured.toFixed(0)} |
+| \`@google-cloud/logging-winston\` alone | ${imports.google.toFixed(0)} |
+| logging module + cloud logging enabled (lazy load, then flush) | ${imports.kitCloud.toFixed(0)} |
+
+Without cloud logging no Google package is loaded (test/logging/configure.test.ts checks the module cache in a child process).
+`;
+writeFileSync(values.out!, report);
+process.stdout.write(report);

@@ -1,0 +1,76 @@
+/**
+ * One hello-world Express app per process, logging one JSON line per request to a file with
+ * the candidate named on the command line:
+ *   kit             requestContext() + accessLog(), configureLogging({ format: 'json', file: true })
+ *   express-winston expressWinston.logger() on a winston File transport with the json format
+ *   pino-http       pinoHttp() on pino.destination(file)
+ *   none            no logging (the ceiling)
+ * Reports its port over IPC and answers 'stats' with its CPU time and request count.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import type { RequestHandler } from 'express';
+
+const [variant = 'none', dir = '/tmp/epk-bench-logging'] = process.argv.slice(2);
+mkdirSync(dir, { recursive: true });
+const app = express();
+app.disable('x-powered-by');
+let requests = 0;
+app.use((_req, _res, next) => {
+  requests += 1;
+  next();
+});
+
+async function middlewares(): Promise<RequestHandler[]> {
+  if (variant.startsWith('kit')) {
+    const { accessLog, configureLogging, requestContext } = await import('../../lib/logging/index.js');
+    configureLogging({ env: {}, console: false, file: true, logDir: join(dir, variant), format: 'json', fileMaxBytes: 1024 ** 3 });
+    // Diagnostic variants: kit-context (requestContext only), kit-access (accessLog only).
+    if (variant === 'kit-context') return [requestContext()];
+    if (variant === 'kit-access') return [accessLog()];
+    return [requestContext(), accessLog()];
+  }
+  if (variant === 'express-winston') {
+    const winston = (await import('winston')).default;
+    const expressWinston = (await import('express-winston')).default;
+    const logger = winston.createLogger({
+      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      transports: [new winston.transports.File({ filename: join(dir, 'express-winston.log') })],
+    });
+    // The README setup, with headers kept out of the line (they would carry credentials).
+    return [
+      expressWinston.logger({
+        winstonInstance: logger,
+        meta: true,
+        msg: 'HTTP {{req.method}} {{req.url}} {{res.statusCode}} {{res.responseTime}}ms',
+        requestWhitelist: ['url', 'method', 'httpVersion', 'originalUrl', 'query'],
+        dynamicMeta: (req) => ({ ip: req.ip, userAgent: req.headers['user-agent'] }),
+      }) as unknown as RequestHandler,
+    ];
+  }
+  if (variant === 'pino-http') {
+    const pino = (await import('pino')).default;
+    const { pinoHttp } = await import('pino-http');
+    return [pinoHttp({ logger: pino(pino.destination(join(dir, 'pino-http.log'))) }) as unknown as RequestHandler];
+  }
+  return [];
+}
+
+const logging = await middlewares();
+if (logging.length > 0) app.use(...logging);
+app.get('/', (_req, res) => {
+  res.send('Hello World!');
+});
+
+const server = app.listen(0, '127.0.0.1', () => {
+  process.send?.({ port: (server.address() as AddressInfo).port });
+});
+process.on('message', (message) => {
+  if (message === 'stats') {
+    const cpu = process.cpuUsage();
+    process.send?.({ cpuMicros: cpu.user + cpu.system, requests });
+  }
+});
+process.on('disconnect', () => process.exit(0));
