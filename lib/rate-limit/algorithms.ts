@@ -18,28 +18,50 @@ export interface AlgorithmOutcome {
   current: number;
 }
 
-/** Sliding log: a ring buffer of the timestamps of the last `limit` allowed requests. */
+/**
+ * Sliding log: a ring buffer of the timestamps of the allowed requests still in the window.
+ * It starts small and doubles up to `limit`, so a key that sent one request holds a few bytes,
+ * not `limit` slots.
+ */
 export interface SlidingLogState {
   times: Float64Array;
   head: number;
   count: number;
 }
 
+/** A fresh sliding-log state for `limit`. */
+export function newSlidingLog(limit: number): SlidingLogState {
+  return { times: new Float64Array(Math.min(limit, 8)), head: 0, count: 0 };
+}
+
+function grow(state: SlidingLogState, limit: number): void {
+  const size = state.times.length;
+  const bigger = new Float64Array(Math.min(limit, size * 2));
+  for (let i = 0; i < state.count; i++) bigger[i] = state.times[(state.head + i) % size]!;
+  state.times = bigger;
+  state.head = 0;
+}
+
 export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
   const { limit, windowMs } = policy;
-  const { times } = state;
-  while (state.count > 0 && times[state.head]! <= now - windowMs) {
-    state.head = (state.head + 1) % limit;
+  let size = state.times.length;
+  while (state.count > 0 && state.times[state.head]! <= now - windowMs) {
+    state.head = (state.head + 1) % size;
     state.count--;
   }
   let allowed = false;
   if (consume && state.count < limit) {
-    times[(state.head + state.count) % limit] = now;
+    if (state.count === size) {
+      grow(state, limit);
+      size = state.times.length;
+    }
+    state.times[(state.head + state.count) % size] = now;
     state.count++;
     allowed = true;
   }
+  const { times } = state;
   const oldest = state.count > 0 ? times[state.head]! : now;
-  const newest = state.count > 0 ? times[(state.head + state.count - 1) % limit]! : now - windowMs;
+  const newest = state.count > 0 ? times[(state.head + state.count - 1) % size]! : now - windowMs;
   return {
     allowed,
     remaining: limit - state.count,

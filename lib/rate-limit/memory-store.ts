@@ -4,7 +4,7 @@
  * keys are swept by an `unref()`ed timer that never keeps the process alive.
  */
 import {
-  slidingLog, slidingWindow, tokenBucket,
+  newSlidingLog, slidingLog, slidingWindow, tokenBucket,
   type AlgorithmOutcome, type SlidingLogState, type SlidingWindowState, type TokenBucketState,
 } from './algorithms.js';
 import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
@@ -92,9 +92,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
   function run(entry: Entry, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
     switch (policy.algorithm) {
       case 'sliding-log': {
-        if (!entry.log || entry.log.times.length !== policy.limit) {
-          entry.log = { times: new Float64Array(policy.limit), head: 0, count: 0 };
-        }
+        if (!entry.log || entry.log.times.length > policy.limit) entry.log = newSlidingLog(policy.limit);
         return slidingLog(entry.log, policy, now, consume);
       }
       case 'sliding-window': {

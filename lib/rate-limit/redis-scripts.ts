@@ -39,14 +39,18 @@ if consume and count < limit then
   allowed = 1
 end
 local retry = 0
-if allowed == 0 and count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  retry = math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
-end
-local reset = 0
-if count > 0 then
-  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now))
+local reset = window
+if allowed == 0 then
+  -- the log is only read back on the slow paths: a rejection or a read-only look
+  if count >= limit then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    retry = math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+  end
+  reset = 0
+  if count > 0 then
+    local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+    reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now))
+  end
 end
 return { allowed, limit - count, retry, reset, math.floor(now), count }
 `;
