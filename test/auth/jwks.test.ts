@@ -112,6 +112,25 @@ describe('auth verifier: JWKS', () => {
     assert.equal((await verifier.verify(await signWith(es, { sub: 'modern' }))).sub, 'modern');
   });
 
+  it('never fetches keys from a URL named by the token (jku / x5u headers are ignored)', async () => {
+    const attacker = await generateTestKeyPair('ES256', 'attacker');
+    const evil = await startJwksServer([attacker.publicJwk]);
+    try {
+      const verifier = createJwtVerifier({ env: {}, jwksUrl: server.url, jwksCooldownMs: 0 });
+      const forged = await signToken(supabaseClaims({ role: 'admin' }), {
+        alg: 'ES256',
+        key: attacker.privateKey,
+        kid: 'attacker',
+        header: { jku: evil.url, x5u: evil.url },
+      });
+      const err = await rejection(verifier, forged);
+      assert.equal(err.status, 401);
+      assert.equal(evil.requests(), 0);
+    } finally {
+      await evil.stop();
+    }
+  });
+
   it('routes a kid it does not own to the key set when the static key shares the algorithm', async () => {
     const legacy = await generateTestKeyPair('RS256', 'legacy-pem');
     const verifier = createJwtVerifier({ env: {}, jwksUrl: server.url, verifyKey: legacy.publicPem, algorithm: 'RS256' });
