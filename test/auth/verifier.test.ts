@@ -160,10 +160,12 @@ describe('auth verifier: hostile tokens', () => {
     await expectInvalid(hs, await signToken(claims({ iat: now() - 120, exp: now() - 60 })), 'Token has expired', 'ERR_AUTH_TOKEN_EXPIRED');
   });
 
-  it('honours the clock tolerance for exp', async () => {
+  it('honours the clock tolerance for exp, nbf and iat', async () => {
     const lenient = createJwtVerifier({ env: {}, verifyKey: TEST_HS_SECRET, clockToleranceSeconds: 30 });
     const token = await signToken(supabaseClaims({ iat: now() - 60, exp: now() - 5 }));
     assert.equal((await lenient.verify(token)).sub, 'user-123');
+    const skewed = await signToken(supabaseClaims({ iat: now() + 10, nbf: now() + 10 }));
+    assert.equal((await lenient.verify(skewed)).sub, 'user-123', 'iat/nbf slightly ahead: a skewed issuer clock');
   });
 
   it('refuses a token not yet valid (nbf) and one issued in the future (iat)', async () => {
