@@ -24,6 +24,55 @@ const rootLogger = winston.createLogger({
   transports: [defaultConsoleTransport()],
 });
 
+const LEVEL = Symbol.for('level');
+type Info = Record<string | symbol, unknown>;
+interface PipedTransport {
+  silent?: boolean;
+  level?: string;
+  levels?: Record<string, number>;
+  handleExceptions?: boolean;
+  format?: { transform(info: Info, options?: unknown): Info | boolean; options?: unknown };
+  log(info: Info, callback: () => void): void;
+}
+const noop = (): void => undefined;
+
+/**
+ * Synchronous dispatch, replacing winston's object-mode stream pipeline for the root logger
+ * (and so for every child): the root format runs once, then each transport gets the same
+ * level check and its own format on a shallow copy, exactly as winston-transport's `_write`
+ * does, and its `log()` is called directly. Same records, same order, a fraction of the cost
+ * (no Transform/pipe/Writable bookkeeping per record per transport), and one slow transport
+ * can no longer stall the others through stream backpressure. A throwing format or transport
+ * loses that record for that transport only.
+ */
+function fastWrite(this: winston.Logger, info: Info): boolean {
+  const logger = this as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: PipedTransport['format']; transports: PipedTransport[] };
+  if (logger.silent || !info) return true;
+  if (!info[LEVEL]) info[LEVEL] = info.level;
+  let record: Info | boolean;
+  try {
+    record = logger.format ? logger.format.transform(info, logger.format.options) : info;
+  } catch {
+    return true;
+  }
+  if (!record || record === true) return true;
+  const priority = logger.levels[record[LEVEL] as string];
+  for (const transport of logger.transports) {
+    if (transport.silent || (record.exception === true && !transport.handleExceptions)) continue;
+    const level = transport.level || logger.level;
+    const levels = transport.levels ?? logger.levels;
+    if (level && !((levels[level] ?? -1) >= (priority ?? Number.POSITIVE_INFINITY))) continue;
+    try {
+      const out = transport.format ? transport.format.transform(Object.assign({}, record), transport.format.options) : record;
+      if (out && out !== true) transport.log(out, noop);
+    } catch {
+      // never let one transport break logging
+    }
+  }
+  return true;
+}
+Object.defineProperty(rootLogger, 'write', { value: fastWrite, writable: true, configurable: true });
+
 /** The transports the kit installed (replaced by each `configureLogging()`). */
 export const kitTransports = new Set<winston.transport>(rootLogger.transports);
 

@@ -48,8 +48,16 @@ const SENSITIVE_KEY_PATTERN = /^(?:authorization|proxy-authorization|cookie|set-
 
 /** True when a record field or header with this name holds a credential. */
 export function isSensitiveKey(key: string): boolean {
-  return key.length <= 40 && SENSITIVE_KEY_PATTERN.test(key);
+  let known = sensitiveKeyCache.get(key);
+  if (known === undefined) {
+    known = key.length <= 40 && SENSITIVE_KEY_PATTERN.test(key);
+    if (sensitiveKeyCache.size >= 4096) sensitiveKeyCache.clear();
+    sensitiveKeyCache.set(key, known);
+  }
+  return known;
 }
+// Record keys repeat endlessly (message, requestId, status…): remember the answer.
+const sensitiveKeyCache = new Map<string, boolean>();
 
 /** True for a header that carries credentials (case-insensitive). */
 export function isSensitiveHeader(name: string): boolean {
