@@ -26,12 +26,18 @@ export interface AuthContext {
   readonly actAsUserId?: string;
 }
 
+/**
+ * The kit's user under a module-level name: the bundled `.d.ts` renames the `KitUser` import
+ * back to `User`, which inside `namespace Express` would read `interface User extends User`.
+ */
+type KitUserShape = KitUser;
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // Merged (not replaced) so apps that also use passport-style `Express.User` stay compatible.
     // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface User extends KitUser {}
+    interface User extends KitUserShape {}
     interface Request {
       /** The authenticated caller, set by the auth middlewares (the real caller, even when impersonating). */
       user?: User;

@@ -7,15 +7,15 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
   config: ['parseEnvSettings', 'ConfigError', 'emitKitWarning', 'resolveEnv'],
   redis: ['getSharedRedis', 'resolveRedis', 'closeSharedRedis'],
   shutdown: ['gracefulShutdown', 'onShutdown'],
-  auth: [],
+  auth: ['loadAuthSettings', 'verifyAuthSettings', 'createJwtVerifier', 'requireUser', 'requireAdminUser', 'requireUserId', 'optionalUser', 'User', 'userFromPayload', 'isAdmin', 'displayName', 'BEARER_JWT_SCHEME'],
   'rate-limit': [],
   logging: ['getLogger'],
   openapi: [],
-  'api-key': [],
-  credentials: [],
-  sync: [],
-  session: [],
-  alerting: [],
+  'api-key': ['APIKeyManager', 'requireApiKey'],
+  credentials: ['IntegrationCredentialsStore', 'OAuth2Credentials', 'APIKeyCredentials', 'UserPasswordCredentials', 'HostScopedCredentials', 'Credentials', 'OAuthState', 'UserMetadata', 'UserIntegrations', 'authHeader', 'bearer', 'Secret'],
+  sync: ['RedisKeyedMutex', 'MemoryKeyedMutex', 'createKeyedMutex', 'threadCached', 'cached', 'clearThreadCache', 'clearAllThreadCache', 'getCacheStats'],
+  session: ['SessionManager', 'requireSession'],
+  alerting: ['AlertManager', 'webhookNotifier', 'loggerNotifier', 'requestMetrics', 'collectProcessMetrics', 'metricsHandler', 'startAlertEvaluator'],
 };
 
 /** The root export re-exports every module, plus these. */

@@ -13,8 +13,14 @@ import { PUBLIC_CONTRACT, ROOT_EXTRA } from './contract.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = (name: string) => join(repo, 'node_modules', '.bin', name);
-const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+function run(command: string, args: string[], cwd: string): string {
+  try {
+    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout}${stderr}`.slice(0, 6000));
+  }
+}
 
 describe('packaging: the packed tarball', function () {
   this.timeout(240_000);
@@ -88,9 +94,17 @@ describe('packaging: the packed tarball', function () {
       import express from 'express';
       import { errorHandler, HttpError, type KitErrorCode } from 'express-platform-kit/errors';
       import { gracefulShutdown } from 'express-platform-kit';
+      import { requireUser, createJwtVerifier, type User } from 'express-platform-kit/auth';
+      import { rateLimit } from 'express-platform-kit/rate-limit';
+      const verifier = createJwtVerifier({ verifyKey: 'x'.repeat(32) });
+      const limited = rateLimit({ name: 'consumer', limit: 10, windowMs: 1000 });
       const code: KitErrorCode = 'ERR_RATE_LIMITED';
       const app = express();
       app.get('/', (_req, _res, next) => next(new HttpError(404, 'nope', { code })));
+      app.get('/me', limited, requireUser({ verifier }), (req, res) => {
+        const user: User | undefined = req.user; // typed by declaration merging
+        res.json({ id: user?.id, sub: req.auth?.payload.sub });
+      });
       app.use(errorHandler());
       void gracefulShutdown(app.listen(0), { timeoutMs: 10 });
     `);
