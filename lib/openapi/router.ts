@@ -90,8 +90,33 @@ function createJsonBodyParser(limit: string | number): RequestHandler {
   };
 }
 
-function createValidator(schemas: RequestSchemas): RequestHandler {
-  return function validateRequest(req: Request, _res: Response, next: NextFunction) {
+type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
+
+function runHandler(handler: Handler, req: Request, res: Response, next: NextFunction): void {
+  try {
+    const result = handler(req, res, next);
+    if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => next(err ?? new Error('route handler rejected')));
+    }
+  } catch (err) {
+    next(err);
+  }
+}
+
+/**
+ * Validation and the handler in one Express layer (one layer less per request): invalid
+ * input goes to next(HttpError 400), valid input is stored on the request and the handler
+ * runs; a throw or a rejection of the handler goes to next(err).
+ */
+function createRouteHandler(schemas: RequestSchemas | undefined, handler: Handler): RequestHandler {
+  if (schemas === undefined) {
+    return function handleApiRoute(req: Request, res: Response, next: NextFunction) {
+      // Routes without schemas still get `req.valid` (their handler type promises it).
+      req.valid = { params: req.params, query: req.query, body: req.body, headers: undefined };
+      runHandler(handler, req, res, next);
+    };
+  }
+  return function handleApiRoute(req: Request, res: Response, next: NextFunction) {
     const apply = (outcome: ValidationOutcome): void => {
       if (!outcome.ok) {
         next(new HttpError(400, 'Request validation failed', { code: 'ERR_VALIDATION', detail: outcome.issues }));
@@ -99,11 +124,15 @@ function createValidator(schemas: RequestSchemas): RequestHandler {
       }
       const { values } = outcome;
       if ('params' in values) req.params = values.params as Request['params'];
-      // Express 5 defines req.query as a prototype getter: shadow it on the instance.
-      if ('query' in values) Object.defineProperty(req, 'query', { value: values.query, writable: true, enumerable: true, configurable: true });
+      if ('query' in values) {
+        // Express 5 defines req.query as a prototype getter: shadow it on the instance.
+        // Express 4 sets a plain property, which a simple assignment replaces.
+        if (Object.prototype.hasOwnProperty.call(req, 'query')) req.query = values.query as Request['query'];
+        else Object.defineProperty(req, 'query', { value: values.query, writable: true, enumerable: true, configurable: true });
+      }
       if ('body' in values) req.body = values.body;
-      req.valid = { params: req.params, query: values.query, body: values.body, headers: values.headers };
-      next();
+      req.valid = { params: req.params, query: 'query' in values ? values.query : req.query, body: req.body, headers: values.headers };
+      runHandler(handler, req, res, next);
     };
     let outcome: ValidationOutcome | Promise<ValidationOutcome>;
     try {
@@ -114,21 +143,6 @@ function createValidator(schemas: RequestSchemas): RequestHandler {
     }
     if (outcome instanceof Promise) outcome.then(apply, (err: unknown) => next(err));
     else apply(outcome);
-  };
-}
-
-function createHandlerRunner(handler: (req: Request, res: Response, next: NextFunction) => unknown): RequestHandler {
-  return function handleApiRoute(req: Request, res: Response, next: NextFunction) {
-    // Routes without schemas still get `req.valid` (their handler type promises it).
-    req.valid ??= { params: req.params, query: req.query, body: req.body, headers: undefined };
-    try {
-      const result = handler(req, res, next);
-      if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
-        (result as PromiseLike<unknown>).then(undefined, (err: unknown) => next(err ?? new Error('route handler rejected')));
-      }
-    } catch (err) {
-      next(err);
-    }
   };
 }
 
@@ -217,8 +231,7 @@ export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter
     };
     const chain: RequestHandler[] = [...middleware];
     if (body !== undefined) chain.push(createJsonBodyParser(routeOptions.bodyLimit ?? '100kb'));
-    if (validates) chain.push(createValidator(schemas));
-    chain.push(createHandlerRunner(routeOptions.handler as (req: Request, res: Response, next: NextFunction) => unknown));
+    chain.push(createRouteHandler(validates ? schemas : undefined, routeOptions.handler as Handler));
     // Routing first: if Express rejects the path, nothing half-declared stays in the registry.
     (router[routeOptions.method] as (path: string, ...handlers: RequestHandler[]) => unknown)(routeOptions.path, ...chain);
     registry.registerPath(config);
