@@ -13,7 +13,7 @@ import { createRedisStore } from './redis-store.js';
 import { loadRateLimitSettings } from './settings.js';
 import {
   RATE_LIMIT_ALGORITHMS,
-  type RateLimitAlgorithm, type RateLimitInfo, type RateLimitStorePolicy, type RateLimitResult, type RateLimitStore,
+  type RateLimitAlgorithm, type RateLimitInfo, type RateLimitStorePolicy, type RateLimitResult, type RateLimitStore, type StoreCheckResult,
 } from './types.js';
 
 /** Options of {@link createRateLimiter}. */
@@ -138,13 +138,20 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
 
   const blocked = (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' ? new Map<string, { until: number; resetAt: number }>() : undefined;
 
-  const toResult = (storeKey: string) => (r: Awaited<ReturnType<RateLimitStore['check']>>): RateLimitResult => {
-    const now = Date.now();
-    if (!r.allowed && blocked && r.retryAfterMs > 0) {
+  const checkSync = store.checkSync?.bind(store);
+  const toResult = (r: StoreCheckResult): RateLimitResult => (
+    { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, retryAfterMs: r.retryAfterMs }
+  );
+  const rememberBlocked = (storeKey: string, r: StoreCheckResult): RateLimitResult => {
+    const result = toResult(r);
+    if (!r.allowed && r.retryAfterMs > 0 && blocked) {
       if (blocked.size >= MAX_BLOCKED_KEYS) blocked.delete(blocked.keys().next().value as string);
-      blocked.set(storeKey, { until: now + r.retryAfterMs, resetAt: now + r.resetAfterMs });
+      blocked.set(storeKey, { until: Date.now() + r.retryAfterMs, resetAt: result.resetAt });
     }
-    return { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: now + r.resetAfterMs, retryAfterMs: r.retryAfterMs };
+    return result;
+  };
+  const onStoreError = (error: unknown): never => {
+    throw storeError(store, error);
   };
 
   const keyOf = (key: string): string => {
@@ -169,15 +176,15 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
           blocked.delete(storeKey);
         }
       }
-      let pending: Promise<Awaited<ReturnType<RateLimitStore['check']>>>;
+      let pending: Promise<StoreCheckResult>;
       try {
+        if (checkSync !== undefined) return Promise.resolve(toResult(checkSync(storeKey, policy)));
         pending = store.check(storeKey, policy);
       } catch (error) {
         return Promise.reject(storeError(store, error));
       }
-      return pending.then(toResult(storeKey), (error: unknown) => {
-        throw storeError(store, error);
-      });
+      if (!blocked) return pending.then(toResult, onStoreError);
+      return pending.then((r) => rememberBlocked(storeKey, r), onStoreError);
     },
     async info(key: string): Promise<RateLimitInfo> {
       const storeKey = keyOf(key);

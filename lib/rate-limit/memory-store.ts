@@ -106,32 +106,29 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     }
   }
 
-  const fresh = (policy: RateLimitStorePolicy, now: number): StoreInfoResult => ({ remaining: policy.capacity, current: 0, resetAfterMs: 0, now });
+  function checkSync(key: string, policy: RateLimitStorePolicy): StoreCheckResult {
+    const now = clock();
+    const entry = entryFor(key, policy, now, true)!;
+    const outcome = run(entry, policy, now, true);
+    if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
+    return outcome; // an AlgorithmOutcome is a StoreCheckResult (plus `current`)
+  }
 
   return {
     kind: 'memory',
     get size() {
       return entries.size;
     },
+    checkSync,
     check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
-      const now = clock();
-      const entry = entryFor(key, policy, now, true)!;
-      const outcome = run(entry, policy, now, true);
-      if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
-      return Promise.resolve({
-        allowed: outcome.allowed,
-        remaining: outcome.remaining,
-        retryAfterMs: outcome.retryAfterMs,
-        resetAfterMs: outcome.resetAfterMs,
-        now,
-      });
+      return Promise.resolve(checkSync(key, policy));
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const now = clock();
       const entry = entryFor(key, policy, now, false);
-      if (!entry) return Promise.resolve(fresh(policy, now));
+      if (!entry) return Promise.resolve({ remaining: policy.capacity, current: 0, resetAfterMs: 0 });
       const outcome = run(entry, policy, now, false);
-      return Promise.resolve({ remaining: outcome.remaining, current: outcome.current, resetAfterMs: outcome.resetAfterMs, now });
+      return Promise.resolve({ remaining: outcome.remaining, current: outcome.current, resetAfterMs: outcome.resetAfterMs });
     },
     reset(key: string): Promise<void> {
       entries.delete(key);

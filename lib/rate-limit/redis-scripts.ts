@@ -14,8 +14,9 @@
  */
 
 const PRELUDE = `
+local floor, ceil, max = math.floor, math.ceil, math.max
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local now = t[1] * 1000 + t[2] / 1000
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local capacity = tonumber(ARGV[3])
@@ -44,32 +45,35 @@ if allowed == 0 then
   -- the log is only read back on the slow paths: a rejection or a read-only look
   if count >= limit then
     local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    retry = math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+    retry = max(1, ceil(tonumber(oldest[2]) + window - now))
   end
   reset = 0
   if count > 0 then
     local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-    reset = math.max(0, math.ceil(tonumber(newest[2]) + window - now))
+    reset = max(0, ceil(tonumber(newest[2]) + window - now))
   end
 end
-return { allowed, limit - count, retry, reset, math.floor(now), count }
+return { allowed, limit - count, retry, reset, count }
 `;
 
 /**
- * Sliding window: one small hash {i = window index, c = count in it, p = count in the previous
- * window}; the estimate weights the previous window by how much of it still overlaps.
- * O(1) memory per key whatever the limit.
+ * Sliding window: one short string "<window index> <count in it> <count in the previous window>";
+ * the estimate weights the previous window by how much of it still overlaps. O(1) memory per
+ * key whatever the limit; GET + SET PX (value and expiry in one write) keep it to three calls.
  */
 export const SLIDING_WINDOW_LUA = `${PRELUDE}
-local index = math.floor(now / window)
-local state = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
-local stored = tonumber(state[1])
+local index = floor(now / window)
 local current, previous = 0, 0
-if stored == index then
-  current = tonumber(state[2]) or 0
-  previous = tonumber(state[3]) or 0
-elseif stored == index - 1 then
-  previous = tonumber(state[2]) or 0
+local value = redis.call('GET', KEYS[1])
+if value then
+  local i, c, p = string.match(value, '(%d+) (%d+) (%d+)')
+  i = tonumber(i)
+  if i == index then
+    current = tonumber(c)
+    previous = tonumber(p)
+  elseif i == index - 1 then
+    previous = tonumber(c)
+  end
 end
 local elapsed = now - index * window
 local estimate = previous * (window - elapsed) / window + current
@@ -87,29 +91,29 @@ if allowed == 0 and estimate + 1 > limit + eps then
   else
     wait = window - elapsed + window * (1 - (limit - 1) / current)
   end
-  retry = math.max(1, math.ceil(wait))
+  retry = max(1, ceil(wait))
 end
 local reset = 0
 if current > 0 then reset = 2 * window - elapsed elseif previous > 0 then reset = window - elapsed end
-reset = math.ceil(reset)
+reset = ceil(reset)
 if allowed == 1 then
-  redis.call('HSET', KEYS[1], 'i', index, 'c', current, 'p', previous)
-  redis.call('PEXPIRE', KEYS[1], math.max(1, reset))
+  redis.call('SET', KEYS[1], index .. ' ' .. current .. ' ' .. previous, 'PX', max(1, reset))
 end
-return { allowed, math.max(0, math.floor(limit - estimate + eps)), retry, reset, math.floor(now), math.ceil(estimate - eps) }
+return { allowed, max(0, floor(limit - estimate + eps)), retry, reset, ceil(estimate - eps) }
 `;
 
 /**
- * Token bucket: a hash {t = tokens left, a = when counted}; refills `limit` tokens per window
- * up to `capacity`. A rejected check writes nothing. The key expires when the bucket is full
- * again (an absent key IS a full bucket).
+ * Token bucket: one short string "<tokens left> <when counted, ms>"; refills `limit` tokens per
+ * window up to `capacity`. A rejected check writes nothing. The key expires when the bucket is
+ * full again (an absent key IS a full bucket).
  */
 export const TOKEN_BUCKET_LUA = `${PRELUDE}
 local rate = limit / window
-local state = redis.call('HMGET', KEYS[1], 't', 'a')
 local tokens = capacity
-if state[1] then
-  tokens = math.min(capacity, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
+local value = redis.call('GET', KEYS[1])
+if value then
+  local t, a = string.match(value, '(%S+) (%S+)')
+  tokens = math.min(capacity, tonumber(t) + max(0, now - tonumber(a)) * rate)
 end
 local allowed = 0
 if consume and tokens + eps >= 1 then
@@ -117,11 +121,10 @@ if consume and tokens + eps >= 1 then
   allowed = 1
 end
 local retry = 0
-if allowed == 0 and tokens + eps < 1 then retry = math.max(1, math.ceil((1 - tokens) / rate)) end
-local reset = math.max(0, math.ceil((capacity - tokens) / rate))
+if allowed == 0 and tokens + eps < 1 then retry = max(1, ceil((1 - tokens) / rate)) end
+local reset = max(0, ceil((capacity - tokens) / rate))
 if allowed == 1 then
-  redis.call('HSET', KEYS[1], 't', tokens, 'a', now)
-  redis.call('PEXPIRE', KEYS[1], math.max(1, reset))
+  redis.call('SET', KEYS[1], tokens .. ' ' .. now, 'PX', max(1, reset))
 end
-return { allowed, math.max(0, math.floor(tokens + eps)), retry, reset, math.floor(now), math.max(0, math.ceil(capacity - tokens - eps)) }
+return { allowed, max(0, floor(tokens + eps)), retry, reset, max(0, ceil(capacity - tokens - eps)) }
 `;

@@ -11,7 +11,7 @@ import type { RedisClient } from '../redis/index.js';
 import { SLIDING_LOG_LUA, SLIDING_WINDOW_LUA, TOKEN_BUCKET_LUA } from './redis-scripts.js';
 import type { RateLimitAlgorithm, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
-type ScriptReply = [number, number, number, number, number, number];
+type ScriptReply = [number, number, number, number, number];
 type ScriptCommand = (key: string, limit: number, windowMs: number, capacity: number, member: string, consume: number) => Promise<ScriptReply>;
 
 const COMMANDS: Record<RateLimitAlgorithm, { name: string; lua: string }> = {
@@ -66,7 +66,8 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
   function call(key: string, policy: RateLimitStorePolicy, consume: number): Promise<ScriptReply> {
     const status = (client as { status?: string }).status;
     if (status !== undefined && DOWN_STATES.has(status)) return Promise.reject(new RedisNotReadyError(status));
-    const member = consume ? MEMBER_PREFIX + (memberCounter++).toString(36) : '';
+    // only the sliding log stores members; the other scripts ignore the argument
+    const member = consume && policy.algorithm === 'sliding-log' ? MEMBER_PREFIX + (memberCounter++).toString(36) : '';
     return commands[policy.algorithm](key, policy.limit, policy.windowMs, policy.capacity, member, consume);
   }
 
@@ -74,16 +75,10 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
     kind: 'redis',
     client,
     check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
-      return call(key, policy, 1).then((reply) => ({
-        allowed: reply[0] === 1,
-        remaining: reply[1],
-        retryAfterMs: reply[2],
-        resetAfterMs: reply[3],
-        now: reply[4],
-      }));
+      return call(key, policy, 1).then((reply) => ({ allowed: reply[0] === 1, remaining: reply[1], retryAfterMs: reply[2], resetAfterMs: reply[3] }));
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
-      return call(key, policy, 0).then((reply) => ({ remaining: reply[1], current: reply[5], resetAfterMs: reply[3], now: reply[4] }));
+      return call(key, policy, 0).then((reply) => ({ remaining: reply[1], current: reply[4], resetAfterMs: reply[3] }));
     },
     async reset(key: string): Promise<void> {
       const status = (client as { status?: string }).status;

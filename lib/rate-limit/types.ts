@@ -44,14 +44,13 @@ export interface RateLimitInfo {
   windowMs: number;
 }
 
-/** What a store answers for one atomic check. Times are epoch ms on the store's clock. */
+/** What a store answers for one atomic check. Durations only: the store decides in its own clock. */
 export interface StoreCheckResult {
   allowed: boolean;
   remaining: number;
   retryAfterMs: number;
-  /** Milliseconds from `now` until `remaining` next grows. */
+  /** Milliseconds until the full quota is back. */
   resetAfterMs: number;
-  now: number;
 }
 
 /** What a store answers for a read-only look at one key. */
@@ -59,7 +58,6 @@ export interface StoreInfoResult {
   remaining: number;
   current: number;
   resetAfterMs: number;
-  now: number;
 }
 
 /**
@@ -71,6 +69,8 @@ export interface RateLimitStore {
   readonly kind: string;
   /** Counts one request against `key` if it fits the policy. Rejects on store failure. */
   check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult>;
+  /** Optional synchronous `check` for in-process stores (saves a promise hop per request). */
+  checkSync?(key: string, policy: RateLimitStorePolicy): StoreCheckResult;
   /** Reads the state of `key` without counting. */
   info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult>;
   /** Forgets `key`. */

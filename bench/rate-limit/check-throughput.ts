@@ -1,0 +1,106 @@
+/**
+ * `check()` calls/s, 100 in flight over 1000 keys: our three algorithms vs rate-limiter-flexible
+ * RateLimiterRedis vs express-rate-limit's rate-limit-redis store, all on one private
+ * redis-server, every client with auto-pipelining; then the ceiling, `redis-benchmark -c 100
+ * -P 16` running our own scripts by EVALSHA; then the memory stores.
+ *
+ * Run: flock /tmp/epk-bench.lock npx tsx bench/rate-limit/check-throughput.ts
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { MemoryStore } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { RATE_LIMIT_ALGORITHMS, createRateLimiter } from '../../lib/rate-limit/index.js';
+import { SLIDING_LOG_LUA, SLIDING_WINDOW_LUA, TOKEN_BUCKET_LUA } from '../../lib/rate-limit/redis-scripts.js';
+import { startRedis } from '../../test/support/redis-server.js';
+import { fmt, ratio, redisBenchmark, throughput } from './harness.js';
+
+const LIMIT = 1_000_000; // every check is allowed: we measure the full read-decide-write path
+const WINDOW_MS = 1000; // short, so the sliding log holds a realistic ~50 entries per key
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2000);
+
+async function main(): Promise<void> {
+  const server = await startRedis();
+  const client = new Redis(server.url, { enableAutoPipelining: true });
+  try {
+    const contenders: Record<string, (key: string) => Promise<unknown>> = {};
+    for (const algorithm of RATE_LIMIT_ALGORITHMS) {
+      const limiter = createRateLimiter({ name: `bench-${algorithm}`, redis: client, algorithm, limit: LIMIT, windowMs: WINDOW_MS });
+      contenders[`ours ${algorithm}`] = (key) => limiter.check(key);
+    }
+    const flexible = new RateLimiterRedis({ storeClient: client, points: LIMIT, duration: WINDOW_MS / 1000, keyPrefix: 'rlflx' });
+    contenders['rate-limiter-flexible RateLimiterRedis'] = (key) => flexible.consume(key);
+    const erlStore = new RedisStore({
+      sendCommand: (...args: string[]) => client.call(args[0]!, ...args.slice(1)) as Promise<never>,
+      prefix: 'rlr:',
+    });
+    erlStore.init({ windowMs: WINDOW_MS } as never);
+    contenders['rate-limit-redis (express-rate-limit)'] = (key) => erlStore.increment(key);
+
+    const redisResults = await measure(contenders);
+
+    // The ceiling: the same scripts by EVALSHA from redis-benchmark (C, 100 connections, 16-deep pipelines).
+    const ceilings: Record<string, number> = {};
+    const lua = { 'sliding-log': SLIDING_LOG_LUA, 'sliding-window': SLIDING_WINDOW_LUA, 'token-bucket': TOKEN_BUCKET_LUA };
+    for (const algorithm of RATE_LIMIT_ALGORITHMS) {
+      const sha = createHash('sha1').update(lua[algorithm]).digest('hex');
+      await client.script('LOAD', lua[algorithm]);
+      ceilings[algorithm] = redisBenchmark(server.port, [
+        '-c', '100', '-P', '16', '-n', '400000', '-r', '1000',
+        'EVALSHA', sha, '1', `rl:{ceiling:k:user:__rand_int__}:${algorithm}`, String(LIMIT), String(WINDOW_MS), String(LIMIT), 'm__rand_int__', '1',
+      ]);
+    }
+
+    const memoryContenders: Record<string, (key: string) => Promise<unknown>> = {};
+    for (const algorithm of RATE_LIMIT_ALGORITHMS) {
+      const limiter = createRateLimiter({ name: `mem-${algorithm}`, store: 'memory', algorithm, limit: LIMIT, windowMs: WINDOW_MS });
+      memoryContenders[`ours memory ${algorithm}`] = (key) => limiter.check(key);
+    }
+    const flexMemory = new RateLimiterMemory({ points: LIMIT, duration: WINDOW_MS / 1000 });
+    memoryContenders['rate-limiter-flexible RateLimiterMemory'] = (key) => flexMemory.consume(key);
+    const erlMemory = new MemoryStore();
+    erlMemory.init({ windowMs: WINDOW_MS } as never);
+    memoryContenders['express-rate-limit MemoryStore'] = (key) => erlMemory.increment(key);
+    const memoryResults = await measure(memoryContenders);
+    erlMemory.shutdown();
+
+    const flexRedis = redisResults['rate-limiter-flexible RateLimiterRedis']!;
+    const rlr = redisResults['rate-limit-redis (express-rate-limit)']!;
+    console.log('\n## Redis check() calls/s (100 in flight, 1000 keys)\n');
+    console.log('| contender | calls/s | vs RateLimiterRedis | vs rate-limit-redis | vs redis-benchmark EVALSHA |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const [name, value] of Object.entries(redisResults)) {
+      const algorithm = RATE_LIMIT_ALGORITHMS.find((a) => name === `ours ${a}`);
+      console.log(`| ${name} | ${fmt(value)} | ${ratio(value, flexRedis)} | ${ratio(value, rlr)} | ${algorithm ? `${ratio(value, ceilings[algorithm]!)} of ${fmt(ceilings[algorithm]!)}` : ''} |`);
+    }
+    const flexMem = memoryResults['rate-limiter-flexible RateLimiterMemory']!;
+    const erlMem = memoryResults['express-rate-limit MemoryStore']!;
+    console.log('\n## Memory check() calls/s (100 in flight, 1000 keys)\n');
+    console.log('| contender | calls/s | vs RateLimiterMemory | vs express-rate-limit MemoryStore |');
+    console.log('|---|---:|---:|---:|');
+    for (const [name, value] of Object.entries(memoryResults)) console.log(`| ${name} | ${fmt(value)} | ${ratio(value, flexMem)} | ${ratio(value, erlMem)} |`);
+  } finally {
+    client.disconnect();
+    await server.stop();
+  }
+}
+
+/** Best of ROUNDS alternating runs per contender. */
+async function measure(contenders: Record<string, (key: string) => Promise<unknown>>): Promise<Record<string, number>> {
+  const best: Record<string, number> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, call] of Object.entries(contenders)) {
+      const value = await throughput(call, { durationMs: DURATION_MS });
+      best[name] = Math.max(best[name] ?? 0, value);
+      process.stderr.write(`round ${round + 1} ${name}: ${fmt(value)}/s\n`);
+    }
+  }
+  return best;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
