@@ -10,7 +10,11 @@
  * Each script touches exactly one key (KEYS[1]), which carries the client's hash tag: the
  * scripts run unchanged on a Redis Cluster. Arguments: limit, windowMs, capacity, member
  * (a unique id for this check), consume (1 = check, 0 = read only).
- * Reply: { allowed, remaining, retryAfterMs, resetAfterMs, nowMs, current }.
+ * Reply: { allowed, remaining, retryAfterMs, resetAfterMs, current } (durations, not instants:
+ * the caller converts them to its own clock).
+ *
+ * Kept lean on purpose (math functions in locals, expiry written once per window or refill
+ * rather than on every check): Lua time is Redis time, and Redis runs one script at a time.
  */
 
 const PRELUDE = `
@@ -57,23 +61,21 @@ return { allowed, limit - count, retry, reset, count }
 `;
 
 /**
- * Sliding window: one short string "<window index> <count in it> <count in the previous window>";
- * the estimate weights the previous window by how much of it still overlaps. O(1) memory per
- * key whatever the limit; GET + SET PX (value and expiry in one write) keep it to three calls.
+ * Sliding window: one small hash {i = window index, c = count in it, p = count in the previous
+ * window}; the estimate weights the previous window by how much of it still overlaps. O(1)
+ * memory per key whatever the limit. Within a window an allowed check is one HINCRBY: the
+ * expiry (end of the next window, when the counts stop mattering) is set once per window.
  */
 export const SLIDING_WINDOW_LUA = `${PRELUDE}
 local index = floor(now / window)
+local state = redis.call('HMGET', KEYS[1], 'i', 'c', 'p')
+local stored = tonumber(state[1])
 local current, previous = 0, 0
-local value = redis.call('GET', KEYS[1])
-if value then
-  local i, c, p = string.match(value, '(%d+) (%d+) (%d+)')
-  i = tonumber(i)
-  if i == index then
-    current = tonumber(c)
-    previous = tonumber(p)
-  elseif i == index - 1 then
-    previous = tonumber(c)
-  end
+if stored == index then
+  current = tonumber(state[2]) or 0
+  previous = tonumber(state[3]) or 0
+elseif stored == index - 1 then
+  previous = tonumber(state[2]) or 0
 end
 local elapsed = now - index * window
 local estimate = previous * (window - elapsed) / window + current
@@ -95,25 +97,31 @@ if allowed == 0 and estimate + 1 > limit + eps then
 end
 local reset = 0
 if current > 0 then reset = 2 * window - elapsed elseif previous > 0 then reset = window - elapsed end
-reset = ceil(reset)
 if allowed == 1 then
-  redis.call('SET', KEYS[1], index .. ' ' .. current .. ' ' .. previous, 'PX', max(1, reset))
+  if stored == index then
+    redis.call('HINCRBY', KEYS[1], 'c', 1)
+  else
+    redis.call('HSET', KEYS[1], 'i', index, 'c', current, 'p', previous)
+    redis.call('PEXPIREAT', KEYS[1], (index + 2) * window)
+  end
 end
-return { allowed, max(0, floor(limit - estimate + eps)), retry, reset, ceil(estimate - eps) }
+return { allowed, max(0, floor(limit - estimate + eps)), retry, ceil(reset), ceil(estimate - eps) }
 `;
 
 /**
- * Token bucket: one short string "<tokens left> <when counted, ms>"; refills `limit` tokens per
- * window up to `capacity`. A rejected check writes nothing. The key expires when the bucket is
- * full again (an absent key IS a full bucket).
+ * Token bucket: one small hash {t = tokens left, a = when counted, x = the key's expiry};
+ * refills `limit` tokens per window up to `capacity`. A rejected check writes nothing. The key
+ * must outlive the moment the bucket is full again (an absent key IS a full bucket); its expiry
+ * is pushed a whole refill further only when that moment passes it, so most checks are one HSET.
  */
 export const TOKEN_BUCKET_LUA = `${PRELUDE}
 local rate = limit / window
 local tokens = capacity
-local value = redis.call('GET', KEYS[1])
-if value then
-  local t, a = string.match(value, '(%S+) (%S+)')
-  tokens = math.min(capacity, tonumber(t) + max(0, now - tonumber(a)) * rate)
+local deadline = 0
+local state = redis.call('HMGET', KEYS[1], 't', 'a', 'x')
+if state[1] then
+  tokens = math.min(capacity, tonumber(state[1]) + max(0, now - tonumber(state[2])) * rate)
+  deadline = tonumber(state[3]) or 0
 end
 local allowed = 0
 if consume and tokens + eps >= 1 then
@@ -124,7 +132,13 @@ local retry = 0
 if allowed == 0 and tokens + eps < 1 then retry = max(1, ceil((1 - tokens) / rate)) end
 local reset = max(0, ceil((capacity - tokens) / rate))
 if allowed == 1 then
-  redis.call('SET', KEYS[1], tokens .. ' ' .. now, 'PX', max(1, reset))
+  if now + reset > deadline then
+    deadline = ceil(now + reset + capacity / rate)
+    redis.call('HSET', KEYS[1], 't', tokens, 'a', now, 'x', deadline)
+    redis.call('PEXPIREAT', KEYS[1], deadline)
+  else
+    redis.call('HSET', KEYS[1], 't', tokens, 'a', now)
+  end
 end
 return { allowed, max(0, floor(tokens + eps)), retry, reset, max(0, ceil(capacity - tokens - eps)) }
 `;
