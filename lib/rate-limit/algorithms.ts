@@ -15,6 +15,7 @@ export interface AlgorithmOutcome {
   retryAfterMs: number;
   /** Until the full quota is back (also the key's time to live). */
   resetAfterMs: number;
+  /** Requests counted; computed for read-only looks only (0 on the check path, which never reads it). */
   current: number;
 }
 
@@ -105,7 +106,7 @@ export function slidingWindow(state: SlidingWindowState, policy: RateLimitStoreP
     remaining: Math.max(0, Math.floor(limit - estimate + EPSILON)),
     retryAfterMs,
     resetAfterMs: Math.ceil(resetAfterMs),
-    current: Math.ceil(estimate - EPSILON),
+    current: consume ? 0 : Math.ceil(estimate - EPSILON),
   };
 }
 
@@ -142,6 +143,6 @@ export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolic
     remaining: Math.max(0, Math.floor(tokens + EPSILON)),
     retryAfterMs: allowed || tokens + EPSILON >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / ratePerMs)),
     resetAfterMs: Math.max(0, Math.ceil((capacity - tokens) / ratePerMs)),
-    current: Math.max(0, Math.ceil(capacity - tokens - EPSILON)),
+    current: consume ? 0 : Math.max(0, Math.ceil(capacity - tokens - EPSILON)),
   };
 }

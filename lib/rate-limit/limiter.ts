@@ -83,6 +83,7 @@ const optionsSchema = z.object({
 }).strict();
 
 const MAX_BLOCKED_KEYS = 10_000;
+const MAX_CACHED_KEYS = 10_000;
 const unnamedPerBackend = new WeakMap<object, number>();
 
 function storeError(store: RateLimitStore, cause: unknown): KitError {
@@ -154,9 +155,19 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     throw storeError(store, error);
   };
 
+  // Storage keys of recent clients: building one (escape check, concatenation, then hashing a
+  // fresh string for the Map/Redis lookup) costs more than an in-memory check itself.
+  const storageKeys = new Map<string, string>();
   const keyOf = (key: string): string => {
+    let storageKey = storageKeys.get(key);
+    if (storageKey !== undefined) return storageKey;
     if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
-    return rateLimitStorageKey(name, algorithm, key);
+    storageKey = rateLimitStorageKey(name, algorithm, key);
+    if (key.length <= 256) {
+      if (storageKeys.size >= MAX_CACHED_KEYS) storageKeys.clear();
+      storageKeys.set(key, storageKey);
+    }
+    return storageKey;
   };
 
   return {
