@@ -7,7 +7,9 @@
  * library) loads them in alternating short rounds from this process, so drifting machine load
  * hits every candidate alike. Reported per candidate: median req/s over the rounds, and the
  * server process's CPU time per request (user + system; on a shared machine the least
- * disturbed figure), each with the ratio to the kit. Then import times: the logging module
+ * disturbed figure), each with the ratio to the kit. The kit runs as JS bundled by esbuild
+ * (dependencies external), the way the peers run from node_modules: under tsx its TS sources
+ * would pay for on-the-fly transpilation helpers (`__name` wrappers) on every request. Then import times: the logging module
  * without cloud logging vs loading @google-cloud/logging-winston.
  */
 import { fork, spawnSync } from 'node:child_process';
@@ -38,7 +40,7 @@ interface Server {
 }
 
 function start(variant: Candidate, dir: string): Promise<Server> {
-  const child = fork(join(import.meta.dirname, 'server.ts'), [variant, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(import.meta.dirname, 'server.ts'), [variant, dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env } });
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ child, port: (message as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
@@ -60,6 +62,12 @@ async function load(port: number, durationSeconds: number): Promise<number> {
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 
+// The module as users get it (bundled JS, dependencies external), built with esbuild to a temp dir.
+const buildDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-bench-logging-'));
+const bundle = join(buildDir, 'logging.mjs');
+const esbuild = await import('esbuild');
+await esbuild.build({ entryPoints: ['lib/logging/index.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
+process.env.EPK_KIT_MODULE = bundle;
 const dir = mkdtempSync(join(tmpdir(), 'epk-bench-logging-'));
 const servers = new Map<Candidate, Server>();
 for (const candidate of CANDIDATES) servers.set(candidate, await start(candidate, dir));
@@ -81,6 +89,7 @@ for (let round = 0; round < rounds; round += 1) {
 for (const server of servers.values()) server.child.disconnect();
 
 if (process.env.EPK_BENCH_CANDIDATES) {
+  rmSync(buildDir, { recursive: true, force: true });
   for (const candidate of CANDIDATES) process.stdout.write(`${candidate}: ${median(rps.get(candidate)!).toFixed(0)} req/s, ${Math.min(...cpuPerRequest.get(candidate)!).toFixed(1)} µs CPU/request\n`);
   process.exit(0);
 }
@@ -109,11 +118,6 @@ function importMs(source: string): number {
   rmSync(scriptDir, { recursive: true, force: true });
   return median(runs);
 }
-// The module as users get it (bundled JS, dependencies external), built with esbuild to a temp dir.
-const buildDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-bench-logging-'));
-const bundle = join(buildDir, 'logging.mjs');
-const esbuild = await import('esbuild');
-await esbuild.build({ entryPoints: ['lib/logging/index.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
 const imports = {
   kit: importMs(`await import(${JSON.stringify(bundle)});`),
   kitConfigured: importMs(`const m = await import(${JSON.stringify(bundle)}); m.configureLogging({ env: {}, console: false });`),

@@ -1,7 +1,8 @@
 /**
  * One hello-world Express app per process, logging one JSON line per request to a file with
  * the candidate named on the command line:
- *   kit             requestContext() + accessLog(), configureLogging({ format: 'json', file: true })
+ *   kit             requestContext() + accessLog(), configureLogging({ format: 'json', file: true }),
+ *                   from the bundled JS in EPK_KIT_MODULE when set (peers run as shipped JS too)
  *   express-winston expressWinston.logger() on a winston File transport with the json format
  *   pino-http       pinoHttp() on pino.destination(file)
  *   none            no logging (the ceiling)
@@ -25,7 +26,9 @@ app.use((_req, _res, next) => {
 
 async function middlewares(): Promise<RequestHandler[]> {
   if (variant.startsWith('kit')) {
-    const { accessLog, configureLogging, requestContext } = await import('../../lib/logging/index.js');
+    // The kit as users run it: the JS bundle run.ts builds (EPK_KIT_MODULE), else the TS sources.
+    const kitModule = process.env.EPK_KIT_MODULE;
+    const { accessLog, configureLogging, requestContext } = (kitModule ? await import(kitModule) : await import('../../lib/logging/index.js')) as typeof import('../../lib/logging/index.js');
     configureLogging({ env: {}, console: false, file: true, logDir: join(dir, variant), format: 'json', fileMaxBytes: 1024 ** 3 });
     // Diagnostic variants: kit-context (requestContext only), kit-access (accessLog only).
     if (variant === 'kit-context') return [requestContext()];

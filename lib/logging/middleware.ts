@@ -1,19 +1,15 @@
 /**
- * Express glue: `requestContext()` opens the per-request log context, `accessLog()` writes one
- * line per finished or aborted request.
+ * Express glue: `requestContext()` opens the per-request log context (`accessLog()` is in
+ * access-log.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type winston from 'winston';
 import { z } from 'zod';
-import { ConfigError, parseOptions } from '../config/settings.js';
-import { levelPriority, LOG_LEVELS } from './levels.js';
+import { parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
-import { bindToLogContext, getLogContextStore, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
-import { getLogger } from './logger.js';
-import { redactUrl } from './redact.js';
-import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
+import { bindToLogContext, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
+import { cloudTraceFields, parseTraceHeaders } from './trace.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -69,26 +65,36 @@ function userFieldsOf(req: Request): LogContextFields | undefined {
   return fields;
 }
 
-// `once` goes through `this.on`, so its wrapper gets bound too (and still removes itself).
-const BOUND = ['on', 'addListener'] as const;
+type Listener = (...args: unknown[]) => void;
+type ListenerMethod = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
+
+function addBoundListener(emitter: EventEmitter, method: 'on' | 'addListener', event: string | symbol, listener: Listener): EventEmitter {
+  const original = (Object.getPrototypeOf(emitter) as Record<string, ListenerMethod>)[method]!;
+  const store = (emitter as unknown as { [STORE]?: LogContextStore })[STORE];
+  if (typeof listener !== 'function' || !store) return original.call(emitter, event, listener);
+  const bound = bindToLogContext(store, listener) as Listener & { listener?: unknown };
+  // EventEmitter#removeListener matches `.listener`, so removing the original still works.
+  bound.listener = listener;
+  return original.call(emitter, event, bound);
+}
+// Shared (no closure per request); `once` goes through `this.on`, so its wrapper is bound too
+// and still removes itself.
+function onInContext(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
+  return addBoundListener(this, 'on', event, listener);
+}
+function addListenerInContext(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
+  return addBoundListener(this, 'addListener', event, listener);
+}
 
 /**
  * Listeners added to the request while in its context run in it, even when the event comes
  * from the socket: callback-style body readers ('data'/'end' listeners) would otherwise run
  * outside the request's AsyncLocalStorage context when the body arrives in later packets.
  */
-function bindRequestListeners(req: EventEmitter, store: LogContextStore): void {
+function bindRequestListeners(req: Request): void {
   const target = req as unknown as Record<string, unknown>;
-  for (const method of BOUND) {
-    const original = req[method] as (event: string | symbol, listener: (...args: unknown[]) => void) => EventEmitter;
-    target[method] = function addBoundListener(this: EventEmitter, event: string | symbol, listener: (...args: unknown[]) => void) {
-      if (typeof listener !== 'function') return original.call(this, event, listener);
-      const bound = bindToLogContext(store, listener) as typeof listener & { listener?: unknown };
-      // EventEmitter#removeListener matches `.listener`, so removing the original still works.
-      bound.listener = listener;
-      return original.call(this, event, bound);
-    };
-  }
+  target.on = onInContext;
+  target.addListener = addListenerInContext;
 }
 
 /**
@@ -132,150 +138,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     req.requestId = requestId;
     (req as WithStore)[STORE] = store;
     if (echo && !res.headersSent) res.setHeader(header, requestId);
-    bindRequestListeners(req, store);
+    bindRequestListeners(req);
     runWithLogContext(store, next);
-  };
-}
-
-export interface AccessLogOptions {
-  /** Logger to write to. Default `getLogger('access')`. */
-  logger?: winston.Logger;
-  /** Level of every line, or per status. Default `'info'` (aborted requests: `'warning'`). */
-  level?: string | ((status: number, aborted: boolean) => string);
-  /** Skip some requests (health checks…). */
-  skip?: (req: Request, res: Response) => boolean;
-  /** Also log the full URL (query values that look like credentials redacted). Default false. */
-  url?: boolean;
-  /** Google Cloud project id for trace fields (default: the cloud transport's). */
-  projectId?: string;
-}
-
-const accessSchema = z
-  .object({
-    logger: z.any().optional(),
-    level: z.union([z.string(), z.function()]).optional(),
-    skip: z.function().optional(),
-    url: z.boolean().optional(),
-    projectId: z.string().min(1).optional(),
-  })
-  .strict();
-
-const LEVEL = Symbol.for('level');
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/g;
-
-function clean(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.length > max ? value.slice(0, max) : value;
-  return text.replace(CONTROL, '');
-}
-
-function chunkBytes(chunk: unknown, encoding: unknown): number {
-  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-  if (chunk && typeof (chunk as { length?: unknown }).length === 'number') return (chunk as { length: number }).length;
-  return 0;
-}
-
-function routePathOf(req: Request): string {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route && typeof route.path === 'string') return `${req.baseUrl ?? ''}${route.path}` || '/';
-  const url = req.originalUrl ?? req.url ?? '/';
-  const question = url.indexOf('?');
-  return question < 0 ? url : url.slice(0, question);
-}
-
-/**
- * One line per finished or aborted request: method, route path (`/users/:id`, not the raw
- * URL), status, duration (ms), response bytes, client ip (`req.ip`, honours `trust proxy`)
- * and user agent; Cloud `httpRequest` and trace fields when the cloud transport is on.
- * Credentials never appear: no headers are logged and query values that look like tokens
- * are redacted.
- *
- * @example
- * ```ts
- * app.use(requestContext(), accessLog())
- * ```
- */
-export function accessLog(options: AccessLogOptions = {}): RequestHandler {
-  const parsed = parseOptions(accessSchema, options, 'accessLog() options') as AccessLogOptions;
-  const logger = parsed.logger ?? getLogger('access');
-  const levelOption = parsed.level ?? 'info';
-  if (typeof levelOption === 'string' && levelPriority(levelOption) === undefined) {
-    throw new ConfigError([{ variable: 'level', message: `must be one of ${Object.keys(LOG_LEVELS).join(', ')}` }], 'accessLog() options');
-  }
-  const levelOf = typeof levelOption === 'function' ? levelOption : (_status: number, aborted: boolean) => (aborted ? 'warning' : levelOption);
-  const logUrl = parsed.url ?? false;
-  return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
-    if (parsed.skip?.(req, res)) return next();
-    const started = performance.now();
-    let bytes = 0;
-    let done = false;
-    const write = res.write;
-    const end = res.end;
-    res.write = function countingWrite(this: Response, chunk: unknown, ...rest: unknown[]) {
-      bytes += chunkBytes(chunk, rest[0]);
-      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as Response['write'];
-    res.end = function countingEnd(this: Response, chunk?: unknown, ...rest: unknown[]) {
-      if (typeof chunk !== 'function') bytes += chunkBytes(chunk, rest[0]);
-      return (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
-    } as Response['end'];
-
-    const finish = (aborted: boolean): void => {
-      if (done) return;
-      done = true;
-      try {
-        const durationMs = Math.round((performance.now() - started) * 10) / 10;
-        const status = res.statusCode;
-        const method = clean(req.method, 16) ?? '-';
-        const path = clean(routePathOf(req), 2048) ?? '/';
-        const record: Record<string | symbol, unknown> = {
-          message: `${method} ${path} ${status} ${durationMs}ms${aborted ? ' (aborted)' : ''}`,
-          method,
-          path,
-          status,
-          durationMs,
-          bytes,
-          ip: req.ip,
-          userAgent: clean(req.headers['user-agent'], 512),
-        };
-        if (aborted) record.aborted = true;
-        if (logUrl) record.url = clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096);
-        const store = (req as WithStore)[STORE] ?? getLogContextStore();
-        const { cloud, projectId: cloudProject } = getLoggingState();
-        if (cloud) {
-          const seconds = durationMs / 1000;
-          record.httpRequest = {
-            requestMethod: method,
-            requestUrl: clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096),
-            status,
-            responseSize: String(bytes),
-            userAgent: record.userAgent,
-            remoteIp: req.ip,
-            referer: clean(typeof req.headers.referer === 'string' ? redactUrl(req.headers.referer) : undefined, 2048),
-            protocol: `HTTP/${req.httpVersion}`,
-            latency: cloud.mode === 'api' ? { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } : `${seconds}s`,
-          };
-          const projectId = parsed.projectId ?? cloudProject;
-          if (!(store && TRACE_KEY in store.fields)) {
-            Object.assign(record, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectId));
-          }
-        }
-        const level = levelOf(status, aborted);
-        record.level = level;
-        record[LEVEL] = level;
-        if (store && getLogContextStore() !== store) {
-          runWithLogContext(store, () => logger.write(record as never));
-        } else {
-          logger.write(record as never);
-        }
-      } catch {
-        // Logging a request must never break the app.
-      }
-    };
-    res.once('finish', () => finish(false));
-    res.once('close', () => finish(!res.writableFinished));
-    next();
   };
 }
 

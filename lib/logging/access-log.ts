@@ -1,0 +1,194 @@
+/**
+ * `accessLog()`: one line per finished or aborted request, with Cloud Logging's `httpRequest`
+ * and trace fields when the cloud transport is on. Credentials are never logged.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type winston from 'winston';
+import { z } from 'zod';
+import { ConfigError, parseOptions } from '../config/settings.js';
+import { getLoggingState } from './configure.js';
+import { getLogContextStore, runWithLogContext, type LogContextStore } from './context.js';
+import { levelPriority, LOG_LEVELS } from './levels.js';
+import { getLogger } from './logger.js';
+import { redactUrl } from './redact.js';
+import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
+
+// Set by requestContext() (middleware.ts): the request's log context.
+const STORE = Symbol.for('express-platform-kit.logContext');
+type WithStore = Request & { [STORE]?: LogContextStore };
+
+export interface AccessLogOptions {
+  /** Logger to write to. Default `getLogger('access')`. */
+  logger?: winston.Logger;
+  /** Level of every line, or per status. Default `'info'` (aborted requests: `'warning'`). */
+  level?: string | ((status: number, aborted: boolean) => string);
+  /** Skip some requests (health checks…). */
+  skip?: (req: Request, res: Response) => boolean;
+  /** Also log the full URL (query values that look like credentials redacted). Default false. */
+  url?: boolean;
+  /** Google Cloud project id for trace fields (default: the cloud transport's). */
+  projectId?: string;
+}
+
+const accessSchema = z
+  .object({
+    logger: z.any().optional(),
+    level: z.union([z.string(), z.function()]).optional(),
+    skip: z.function().optional(),
+    url: z.boolean().optional(),
+    projectId: z.string().min(1).optional(),
+  })
+  .strict();
+
+const LEVEL = Symbol.for('level');
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+function clean(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.length > max ? value.slice(0, max) : value;
+  return text.replace(CONTROL, '');
+}
+
+function chunkBytes(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+  if (chunk && typeof (chunk as { length?: unknown }).length === 'number') return (chunk as { length: number }).length;
+  return 0;
+}
+
+function routePathOf(req: Request): string {
+  const route = (req as { route?: { path?: unknown } }).route;
+  if (route && typeof route.path === 'string') return `${req.baseUrl ?? ''}${route.path}` || '/';
+  const url = req.originalUrl ?? req.url ?? '/';
+  const question = url.indexOf('?');
+  return question < 0 ? url : url.slice(0, question);
+}
+
+/**
+ * One line per finished or aborted request: method, route path (`/users/:id`, not the raw
+ * URL), status, duration (ms), response bytes, client ip (`req.ip`, honours `trust proxy`)
+ * and user agent; Cloud `httpRequest` and trace fields when the cloud transport is on.
+ * Credentials never appear: no headers are logged and query values that look like tokens
+ * are redacted.
+ *
+ * @example
+ * ```ts
+ * app.use(requestContext(), accessLog())
+ * ```
+ */
+export function accessLog(options: AccessLogOptions = {}): RequestHandler {
+  const parsed = parseOptions(accessSchema, options, 'accessLog() options') as AccessLogOptions;
+  const logger = parsed.logger ?? getLogger('access');
+  const levelOption = parsed.level ?? 'info';
+  if (typeof levelOption === 'string' && levelPriority(levelOption) === undefined) {
+    throw new ConfigError([{ variable: 'level', message: `must be one of ${Object.keys(LOG_LEVELS).join(', ')}` }], 'accessLog() options');
+  }
+  const levelOf = typeof levelOption === 'function' ? levelOption : (_status: number, aborted: boolean) => (aborted ? 'warning' : levelOption);
+  const logUrl = parsed.url ?? false;
+  const finish = (state: AccessState, aborted: boolean): void => {
+    if (state.done) return;
+    state.done = true;
+    try {
+      writeAccessLine(state, aborted, logger, levelOf, logUrl, parsed.projectId);
+    } catch {
+      // Logging a request must never break the app.
+    }
+  };
+  const onFinish = function (this: Response): void {
+    const state = (this as WithAccess)[ACCESS];
+    if (state) finish(state, false);
+  };
+  const onClose = function (this: Response): void {
+    const state = (this as WithAccess)[ACCESS];
+    if (state) finish(state, !this.writableFinished);
+  };
+  return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
+    if (parsed.skip?.(req, res)) return next();
+    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false, write: res.write, end: res.end };
+    (res as WithAccess)[ACCESS] = state;
+    res.write = countingWrite as Response['write'];
+    res.end = countingEnd as Response['end'];
+    res.once('finish', onFinish);
+    res.once('close', onClose);
+    next();
+  };
+}
+
+const ACCESS = Symbol('accessLog');
+interface AccessState {
+  req: Request;
+  res: Response;
+  started: number;
+  bytes: number;
+  done: boolean;
+  write: Response['write'];
+  end: Response['end'];
+}
+type WithAccess = Response & { [ACCESS]?: AccessState };
+
+// Shared by every request (no closures per request): count body bytes, then call the original.
+function countingWrite(this: WithAccess, chunk: unknown, ...rest: unknown[]): boolean {
+  const state = this[ACCESS]!;
+  state.bytes += chunkBytes(chunk, rest[0]);
+  return (state.write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+}
+function countingEnd(this: WithAccess, chunk?: unknown, ...rest: unknown[]): Response {
+  const state = this[ACCESS]!;
+  if (typeof chunk !== 'function') state.bytes += chunkBytes(chunk, rest[0]);
+  return (state.end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
+}
+
+function writeAccessLine(
+  state: AccessState,
+  aborted: boolean,
+  logger: winston.Logger,
+  levelOf: (status: number, aborted: boolean) => string,
+  logUrl: boolean,
+  projectOption: string | undefined,
+): void {
+  const { req, res, bytes } = state;
+  const durationMs = Math.round((performance.now() - state.started) * 10) / 10;
+  const status = res.statusCode;
+  const method = clean(req.method, 16) ?? '-';
+  const path = clean(routePathOf(req), 2048) ?? '/';
+  const record: Record<string | symbol, unknown> = {
+    message: `${method} ${path} ${status} ${durationMs}ms${aborted ? ' (aborted)' : ''}`,
+    method,
+    path,
+    status,
+    durationMs,
+    bytes,
+    ip: req.ip,
+    userAgent: clean(req.headers['user-agent'], 512),
+  };
+  if (aborted) record.aborted = true;
+  if (logUrl) record.url = clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096);
+  const store = (req as WithStore)[STORE] ?? getLogContextStore();
+  const { cloud, projectId: cloudProject } = getLoggingState();
+  if (cloud) {
+    const seconds = durationMs / 1000;
+    record.httpRequest = {
+      requestMethod: method,
+      requestUrl: clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096),
+      status,
+      responseSize: String(bytes),
+      userAgent: record.userAgent,
+      remoteIp: req.ip,
+      referer: clean(typeof req.headers.referer === 'string' ? redactUrl(req.headers.referer) : undefined, 2048),
+      protocol: `HTTP/${req.httpVersion}`,
+      latency: cloud.mode === 'api' ? { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } : `${seconds}s`,
+    };
+    if (!(store && TRACE_KEY in store.fields)) {
+      Object.assign(record, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectOption ?? cloudProject));
+    }
+  }
+  const level = levelOf(status, aborted);
+  record.level = level;
+  record[LEVEL] = level;
+  if (store && getLogContextStore() !== store) {
+    runWithLogContext(store, () => logger.write(record as never));
+  } else {
+    logger.write(record as never);
+  }
+}
+
