@@ -182,7 +182,8 @@ function writeAccessLine(
       Object.assign(record, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectOption ?? cloudProject));
     }
   }
-  const level = levelOf(status, aborted);
+  let level = levelOf(status, aborted);
+  if (levelPriority(level) === undefined) level = 'info';
   record.level = level;
   record[LEVEL] = level;
   if (store && getLogContextStore() !== store) {

@@ -117,6 +117,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
   const generate = parsed.generate ?? randomUUID;
   const echo = parsed.echo ?? true;
   return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
+    // Mounted twice (app and router): the first context stays.
+    if ((req as WithStore)[STORE]) return next();
     const incoming = req.headers[headerKey];
     let requestId: string;
     if (trustIncoming && typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) {

@@ -160,3 +160,20 @@ describe('accessLog options and redaction helpers', () => {
     assert.equal(redactUrl('/p?%zz=1'), '/p?%zz=1');
   });
 });
+
+describe('accessLog and requestContext mounted twice or misconfigured at runtime', () => {
+  it('keeps the first context when requestContext is mounted twice, and falls back to info for unknown levels', async () => {
+    const memory = captureLogs();
+    const { default: express } = await import('express');
+    const app = express();
+    const router = express.Router();
+    router.use(requestContext());
+    router.get('/x', (req, res) => res.json({ id: req.requestId }));
+    app.use(requestContext(), accessLog({ level: () => 'loud' }), router);
+    const response = await request(app).get('/x').set('X-Request-Id', 'outer-id');
+    assert.equal(response.body.id, 'outer-id');
+    const [line] = accessLines(memory);
+    assert.equal(line!.level, 'info');
+    assert.equal(line!.requestId, 'outer-id');
+  });
+});
