@@ -121,11 +121,30 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const keyGenerator = settings.keyGenerator;
   const skip = settings.skip;
 
+  const policyHeader = `"${limiter.name}";q=${limiter.capacity};w=${Math.max(1, Math.ceil(limiter.windowMs / 1000))}`;
   function answer(result: RateLimitResult, res: Response, next: NextFunction): void {
+    if (result.allowed) {
+      // hot path: set the headers directly (same values as rateLimitHeaders())
+      if (!res.headersSent) {
+        if (headerOptions.legacy) {
+          res.setHeader('X-RateLimit-Limit', result.limit);
+          res.setHeader('X-RateLimit-Remaining', result.remaining);
+          res.setHeader('X-RateLimit-Reset', Math.ceil(result.resetAt / 1000));
+        }
+        if (headerOptions.standard) {
+          const item = `"${limiter.name}";r=${result.remaining};t=${Math.max(0, Math.ceil((result.resetAt - Date.now()) / 1000))}`;
+          const policies = res.getHeader('RateLimit-Policy');
+          const items = res.getHeader('RateLimit');
+          res.setHeader('RateLimit-Policy', policies === undefined ? policyHeader : `${String(policies)}, ${policyHeader}`);
+          res.setHeader('RateLimit', items === undefined ? item : `${String(items)}, ${item}`);
+        }
+      }
+      next();
+      return;
+    }
     const headers = rateLimitHeaders(result, limiter.name, limiter.windowMs, headerOptions);
     setRateLimitHeaders(res, headers);
-    if (result.allowed) next();
-    else next(rateLimitedError(result, headers));
+    next(rateLimitedError(result, headers));
   }
 
   function storeFailed(error: unknown, key: string, res: Response, next: NextFunction): void {
