@@ -2,6 +2,7 @@
  * `accessLog()`: one line per finished or aborted request, with Cloud Logging's `httpRequest`
  * and trace fields when the cloud transport is on. Credentials are never logged.
  */
+import { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { getLogContextStore, runWithLogContext, type LogContextStore } from './c
 import { levelPriority, LOG_LEVELS } from './levels.js';
 import { getLogger } from './logger.js';
 import { redactUrl } from './redact.js';
+import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
 
 // Set by requestContext() (middleware.ts): the request's log context.
@@ -94,48 +96,56 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
       // Logging a request must never break the app.
     }
   };
-  const onFinish = function (this: Response): void {
-    const state = (this as WithAccess)[ACCESS];
-    if (state) finish(state, false);
-  };
   const onClose = function (this: Response): void {
     const state = (this as WithAccess)[ACCESS];
+    // 'close' follows 'finish' on every response; without 'finish' the client went away.
     if (state) finish(state, !this.writableFinished);
   };
   return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (parsed.skip?.(req, res)) return next();
-    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false, write: res.write, end: res.end };
-    (res as WithAccess)[ACCESS] = state;
-    res.write = countingWrite as Response['write'];
-    res.end = countingEnd as Response['end'];
-    res.once('finish', onFinish);
+    (res as WithAccess)[ACCESS] = { req, res, started: performance.now(), bytes: 0, done: false };
+    countBodyBytes(res);
     res.once('close', onClose);
     next();
   };
 }
 
-const ACCESS = Symbol('accessLog');
+const ACCESS = Symbol.for('express-platform-kit.accessLog');
+const COUNTING = Symbol.for('express-platform-kit.countingWrites');
 interface AccessState {
   req: Request;
   res: Response;
   started: number;
   bytes: number;
   done: boolean;
-  write: Response['write'];
-  end: Response['end'];
 }
 type WithAccess = Response & { [ACCESS]?: AccessState };
+type WriteMethod = (this: WithAccess, ...args: unknown[]) => unknown;
 
-// Shared by every request (no closures per request): count body bytes, then call the original.
-function countingWrite(this: WithAccess, chunk: unknown, ...rest: unknown[]): boolean {
-  const state = this[ACCESS]!;
-  state.bytes += chunkBytes(chunk, rest[0]);
-  return (state.write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-}
-function countingEnd(this: WithAccess, chunk?: unknown, ...rest: unknown[]): Response {
-  const state = this[ACCESS]!;
-  if (typeof chunk !== 'function') state.bytes += chunkBytes(chunk, rest[0]);
-  return (state.end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
+/**
+ * Counts response body bytes: `write`/`end` are wrapped once on Express's response prototype
+ * (they only count for responses with an access-log state), or on the response itself without
+ * Express.
+ */
+function countBodyBytes(res: Response): void {
+  const proto = expressPrototypeOf(res, ServerResponse.prototype);
+  const target = proto ?? (res as unknown as Record<string | symbol, unknown>);
+  patchOnce(target, COUNTING, () => {
+    const write = target.write as WriteMethod;
+    const end = target.end as WriteMethod;
+    defineMethod(target, 'write', function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown) {
+      const state = this[ACCESS];
+      if (state) state.bytes += chunkBytes(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params
+      return write.apply(this, arguments as unknown as unknown[]);
+    });
+    defineMethod(target, 'end', function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown) {
+      const state = this[ACCESS];
+      if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
+      // eslint-disable-next-line prefer-rest-params
+      return end.apply(this, arguments as unknown as unknown[]);
+    });
+  });
 }
 
 function writeAccessLine(

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
+import { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
 import { bindToLogContext, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
 import { cloudTraceFields, parseTraceHeaders } from './trace.js';
+import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -67,34 +69,36 @@ function userFieldsOf(req: Request): LogContextFields | undefined {
 
 type Listener = (...args: unknown[]) => void;
 type ListenerMethod = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
+const LISTENERS_BOUND = Symbol.for('express-platform-kit.requestListenersBound');
 
-function addBoundListener(emitter: EventEmitter, method: 'on' | 'addListener', event: string | symbol, listener: Listener): EventEmitter {
-  const original = (Object.getPrototypeOf(emitter) as Record<string, ListenerMethod>)[method]!;
+function bindListener(emitter: EventEmitter, original: ListenerMethod, event: string | symbol, listener: Listener): EventEmitter {
   const store = (emitter as unknown as { [STORE]?: LogContextStore })[STORE];
-  if (typeof listener !== 'function' || !store) return original.call(emitter, event, listener);
+  if (!store || typeof listener !== 'function') return original.call(emitter, event, listener);
   const bound = bindToLogContext(store, listener) as Listener & { listener?: unknown };
   // EventEmitter#removeListener matches `.listener`, so removing the original still works.
   bound.listener = listener;
   return original.call(emitter, event, bound);
 }
-// Shared (no closure per request); `once` goes through `this.on`, so its wrapper is bound too
-// and still removes itself.
-function onInContext(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
-  return addBoundListener(this, 'on', event, listener);
-}
-function addListenerInContext(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
-  return addBoundListener(this, 'addListener', event, listener);
-}
 
 /**
- * Listeners added to the request while in its context run in it, even when the event comes
- * from the socket: callback-style body readers ('data'/'end' listeners) would otherwise run
- * outside the request's AsyncLocalStorage context when the body arrives in later packets.
+ * Listeners added to a request while in its context run in it, even when the event comes from
+ * the socket: callback-style body readers ('data'/'end' listeners) would otherwise run outside
+ * the request's AsyncLocalStorage context when the body arrives in later packets. `on` and
+ * `addListener` are wrapped once on Express's request prototype (they only bind for requests
+ * that have a context); `once` goes through `this.on`, so its wrapper is bound too and still
+ * removes itself. Without Express, the request object itself gets the wrappers.
  */
 function bindRequestListeners(req: Request): void {
-  const target = req as unknown as Record<string, unknown>;
-  target.on = onInContext;
-  target.addListener = addListenerInContext;
+  const proto = expressPrototypeOf(req, IncomingMessage.prototype);
+  const target = proto ?? (req as unknown as Record<string | symbol, unknown>);
+  patchOnce(target, LISTENERS_BOUND, () => {
+    for (const method of ['on', 'addListener'] as const) {
+      const original = target[method] as ListenerMethod;
+      defineMethod(target, method, function (this: EventEmitter, event: string | symbol, listener: Listener) {
+        return bindListener(this, original, event, listener);
+      });
+    }
+  });
 }
 
 /**
