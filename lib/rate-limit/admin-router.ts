@@ -2,7 +2,7 @@
  * `rateLimitAdminRouter()`: inspect and reset one client's limit. Router only: mount it behind
  * your admin check (`requireAdminUser()`).
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import type { RateLimiter } from './limiter.js';
@@ -56,7 +56,7 @@ export function rateLimitAdminRouter(options: RateLimitAdminRouterOptions): Rout
   if (!limiter || typeof limiter.info !== 'function' || typeof limiter.reset !== 'function') {
     throw new TypeError('rateLimitAdminRouter: "limiter" must be a createRateLimiter() result');
   }
-  const router = Router();
+  const router = express.Router();
   router.get('/rate-limit/:key', function rateLimitStatus(req: Request, res: Response, next: NextFunction) {
     let key: string;
     try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { isKitError } from '../../lib/errors/index.js';
 import { ConfigError } from '../../lib/config/index.js';
@@ -96,6 +97,22 @@ describe('rate-limit: Redis store specifics', () => {
       // sliding window: end of the next window; token bucket: one refill past the moment it is full again
       assert.ok(otherTtl > 0 && otherTtl <= 4000, `${algorithm} ttl ${otherTtl}`);
     }
+  });
+
+  it('hostile keys (long, unicode, braces, newlines) work on Redis and never share a budget', async () => {
+    const limiter = createRateLimiter({ name: name(), redis: client, limit: 1, windowMs: 60_000, algorithm: 'sliding-window', cacheBlockedKeys: false });
+    const hostile = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 30 }),
+      fc.string({ minLength: 129, maxLength: 20_000 }),
+      fc.array(fc.constantFrom('{', '}', '\n', '\r', ' ', ':', 'é', '🙂', '\u0000', 'a'), { maxLength: 40 }).map((parts) => parts.join('')),
+    );
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(hostile, { minLength: 2, maxLength: 6 }), async (keys) => {
+      const prefix = `${Math.random()}`;
+      const first = await Promise.all(keys.map((key) => limiter.check(prefix + key)));
+      assert.ok(first.every((r) => r.allowed), 'each key has its own budget');
+      const second = await Promise.all(keys.map((key) => limiter.check(prefix + key)));
+      assert.ok(second.every((r) => !r.allowed), 'and each key is counted');
+    }), { numRuns: 25 });
   });
 
   it('answers keys known to be over the limit from process memory (no Redis call) until they may pass', async () => {
