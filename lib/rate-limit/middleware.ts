@@ -163,7 +163,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
         code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': String(STORE_DOWN_RETRY_AFTER_SECONDS) }, cause: error,
       }));
     } else {
-      fallback!.check(key).then((result) => answer(result, res, next), next);
+      fallback!.check(key).then((result) => answer(result, res, next)).catch(next);
     }
   }
 
@@ -180,7 +180,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
         if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') storeFailed(error, key, res, next);
         else next(error);
       },
-    );
+    ).catch(next); // never an unhandled rejection, whatever throws above
   }
 
   const middleware = function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
