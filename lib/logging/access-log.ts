@@ -10,7 +10,7 @@ import { ConfigError, parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
 import { getLogContextStore, runWithLogContext, type LogContextStore } from './context.js';
 import { levelPriority, LOG_LEVELS } from './levels.js';
-import { getLogger } from './logger.js';
+import { getRootLogger } from './logger.js';
 import { redactUrl } from './redact.js';
 import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
@@ -20,7 +20,7 @@ const STORE = Symbol.for('express-platform-kit.logContext');
 type WithStore = Request & { [STORE]?: LogContextStore };
 
 export interface AccessLogOptions {
-  /** Logger to write to. Default `getLogger('access')`. */
+  /** Logger to write to. Default: the root logger, records tagged `logger: 'access'`. */
   logger?: winston.Logger;
   /** Level of every line, or per status. Default `'info'` (aborted requests: `'warning'`). */
   level?: string | ((status: number, aborted: boolean) => string);
@@ -80,7 +80,10 @@ function routePathOf(req: Request): string {
  */
 export function accessLog(options: AccessLogOptions = {}): RequestHandler {
   const parsed = parseOptions(accessSchema, options, 'accessLog() options') as AccessLogOptions;
-  const logger = parsed.logger ?? getLogger('access');
+  // Default: the root logger with `logger: 'access'` in the record (what getLogger('access')
+  // would add, without a child logger's extra copy of every record).
+  const logger: winston.Logger = parsed.logger ?? getRootLogger();
+  const loggerName = parsed.logger ? undefined : 'access';
   const levelOption = parsed.level ?? 'info';
   if (typeof levelOption === 'string' && levelPriority(levelOption) === undefined) {
     throw new ConfigError([{ variable: 'level', message: `must be one of ${Object.keys(LOG_LEVELS).join(', ')}` }], 'accessLog() options');
@@ -91,7 +94,7 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     if (state.done) return;
     state.done = true;
     try {
-      writeAccessLine(state, aborted, logger, levelOf, logUrl, parsed.projectId);
+      writeAccessLine(state, aborted, logger, loggerName, levelOf, logUrl, parsed.projectId);
     } catch {
       // Logging a request must never break the app.
     }
@@ -152,6 +155,7 @@ function writeAccessLine(
   state: AccessState,
   aborted: boolean,
   logger: winston.Logger,
+  loggerName: string | undefined,
   levelOf: (status: number, aborted: boolean) => string,
   logUrl: boolean,
   projectOption: string | undefined,
@@ -171,6 +175,7 @@ function writeAccessLine(
     ip: req.ip,
     userAgent: clean(req.headers['user-agent'], 512),
   };
+  if (loggerName) record.logger = loggerName;
   if (aborted) record.aborted = true;
   if (logUrl) record.url = clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096);
   const store = (req as WithStore)[STORE] ?? getLogContextStore();

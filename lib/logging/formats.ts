@@ -143,7 +143,9 @@ function safeTransform(info: Info, render: (info: Info) => string): Info {
   }
   // winston-transport already hands each transport its own shallow copy; set MESSAGE on a copy
   // anyway so the format is safe on a record shared with anything else.
-  return Object.assign({}, info, { [MESSAGE]: text }) as Info;
+  const copy = Object.assign({}, info) as Info;
+  copy[MESSAGE] = text;
+  return copy;
 }
 
 /**
@@ -183,7 +185,11 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   };
   if (info.logger !== undefined) out.logger = info.logger;
   out.message = typeof info.message === 'string' ? info.message : toSafeValue(info.message);
-  for (const [key, value] of extraFields(info)) out[key] = value;
+  for (const key of Object.keys(info)) {
+    if (OWN_KEYS.has(key)) continue;
+    const value = info[key];
+    if (value !== undefined) out[key] = isSensitiveKey(key) ? REDACTED : value;
+  }
   if (info.stack !== undefined) {
     out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
   } else {
@@ -203,7 +209,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
  * new winston.transports.Console({ format: jsonFormat() })
  * ```
  */
-export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record))));
+export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record), undefined, true)));
 
 /**
  * Keeps only records strictly less severe than `level` (the reference's BelowLevelFilter):

@@ -93,12 +93,13 @@ function isPrimitive(value: unknown): boolean {
 
 /**
  * Stringifies a flat record quickly when every value is a primitive (the access-log case),
- * and through {@link toSafeValue} otherwise. Never throws.
+ * and through {@link toSafeValue} otherwise (`keysRedacted`: top-level keys were already
+ * checked). Never throws.
  */
-export function safeJsonStringify(record: Record<string, unknown>, space?: number): string {
+export function safeJsonStringify(record: Record<string, unknown>, space?: number, keysRedacted = false): string {
   let flat = true;
   for (const key in record) {
-    if (!isPrimitive(record[key]) || isSensitiveKey(key)) {
+    if (!isPrimitive(record[key]) || (!keysRedacted && isSensitiveKey(key))) {
       flat = false;
       break;
     }

@@ -177,3 +177,17 @@ describe('accessLog and requestContext mounted twice or misconfigured at runtime
     assert.equal(line!.requestId, 'outer-id');
   });
 });
+
+describe('accessLog with a custom logger', () => {
+  it('writes through it, keeping its name', async () => {
+    const memory = captureLogs();
+    const { default: express } = await import('express');
+    const app = express();
+    app.use(accessLog({ logger: getLogger('http') }));
+    app.get('/', (_req, res) => res.send('ok'));
+    await request(app).get('/');
+    assert.equal(memory.records.length, 1);
+    assert.equal(memory.records[0]!.logger, 'http');
+    assert.equal(memory.records[0]!.status, 200);
+  });
+});
