@@ -114,7 +114,14 @@ export class RotatingFileTransport extends TransportStream {
   }
 
   private open(): void {
-    this.fd = openSync(this.filename, 'a');
+    try {
+      this.fd = openSync(this.filename, 'a');
+    } catch (error) {
+      // The directory was removed (log cleanup, tmp reaper): recreate it and go on.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(dirname(this.filename), { recursive: true });
+      this.fd = openSync(this.filename, 'a');
+    }
     this.size = fstatSync(this.fd).size;
     liveTransports.add(this);
   }

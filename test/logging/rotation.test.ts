@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import winston from 'winston';
@@ -99,5 +99,29 @@ describe('logging rotation', function () {
     assert.deepEqual(readdirSync(dir).sort(), ['app.log', 'app.log.1']);
     assert.equal(readFileSync(filename, 'utf8'), 'c\n');
     assert.equal(readFileSync(`${filename}.1`, 'utf8'), `${'b'.repeat(3000)}\n`);
+  });
+});
+
+describe('rotating file failures', () => {
+  it('a vanished log directory costs the lines of one batch and one coded warning, then logging resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epk-rot-'));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const transport = new RotatingFileTransport({ filename: join(dir, 'gone', 'app.log'), maxBytes: 1024, maxFiles: 2, format: winston.format.printf((info) => String(info.message)) });
+      const logger = winston.createLogger({ levels: { ...LOG_LEVELS }, transports: [transport] });
+      rmSync(join(dir, 'gone'), { recursive: true, force: true });
+      for (let i = 0; i < 100; i += 1) logger.info(`line ${i} ${'x'.repeat(40)}`);
+      transport.flushSync();
+      logger.info('still alive');
+      transport.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(readFileSync(join(dir, 'gone', 'app.log'), 'utf8'), 'still alive\n', 'the directory is recreated and logging resumes');
+      const codes = warnings.map((warning) => (warning as Error & { code?: string }).code);
+      assert.ok(codes.includes('WARN_LOG_FILE_WRITE_FAILED'), JSON.stringify(codes));
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
