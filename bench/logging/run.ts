@@ -126,8 +126,6 @@ const imports = {
 };
 rmSync(buildDir, { recursive: true, force: true });
 
-const kitRps = median(rps.get('kit')!);
-const kitCpu = Math.min(...cpuPerRequest.get('kit')!);
 // Paired ratios: within one round the candidates run seconds apart, so a ratio per round cancels
 // most of the drifting machine load; the median of those ratios is the figure judged.
 const pairedRps = (peer: Candidate) => median(rps.get('kit')!.map((kit, round) => kit / rps.get(peer)![round]!));

@@ -100,13 +100,18 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     }
   };
   const onClose = function (this: Response): void {
-    const state = (this as WithAccess)[ACCESS];
+    const state = accessStateOf(this as WithAccess);
     // 'close' follows 'finish' on every response; without 'finish' the client went away.
     if (state) finish(state, !this.writableFinished);
   };
   return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (parsed.skip?.(req, res)) return next();
-    (res as WithAccess)[ACCESS] = { req, res, started: performance.now(), bytes: 0, done: false };
+    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false };
+    // Kept on the request's log-context store when there is one (a field on a small object of
+    // ours is cheaper than one more property on Node's response object).
+    const store = (req as WithStore)[STORE];
+    if (store) (store as StoreWithAccess)[ACCESS] = state;
+    else (res as WithAccess)[ACCESS] = state;
     countBodyBytes(res);
     res.once('close', onClose);
     next();
@@ -123,6 +128,12 @@ interface AccessState {
   done: boolean;
 }
 type WithAccess = Response & { [ACCESS]?: AccessState };
+type StoreWithAccess = LogContextStore & { [ACCESS]?: AccessState };
+
+function accessStateOf(res: WithAccess): AccessState | undefined {
+  const store = (res.req as WithStore | undefined)?.[STORE] as StoreWithAccess | undefined;
+  return store?.[ACCESS] ?? res[ACCESS];
+}
 type WriteMethod = (this: WithAccess, ...args: unknown[]) => unknown;
 
 /**
@@ -137,13 +148,13 @@ function countBodyBytes(res: Response): void {
     const write = target.write as WriteMethod;
     const end = target.end as WriteMethod;
     defineMethod(target, 'write', function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown) {
-      const state = this[ACCESS];
+      const state = accessStateOf(this);
       if (state) state.bytes += chunkBytes(chunk, encoding);
       // eslint-disable-next-line prefer-rest-params
       return write.apply(this, arguments as unknown as unknown[]);
     });
     defineMethod(target, 'end', function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown) {
-      const state = this[ACCESS];
+      const state = accessStateOf(this);
       if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
       // eslint-disable-next-line prefer-rest-params
       return end.apply(this, arguments as unknown as unknown[]);

@@ -101,6 +101,32 @@ function bindRequestListeners(req: Request): void {
   });
 }
 
+const REQUEST_ID_GETTER = Symbol.for('express-platform-kit.requestIdGetter');
+
+/**
+ * `req.requestId` reads the context's id: a getter defined once on Express's request prototype
+ * (no property added per request); without Express, an own property.
+ */
+function exposeRequestId(req: Request): void {
+  const proto = expressPrototypeOf(req, IncomingMessage.prototype);
+  if (!proto) {
+    req.requestId = (req as WithStore)[STORE]!.requestId;
+    return;
+  }
+  patchOnce(proto, REQUEST_ID_GETTER, () => {
+    Object.defineProperty(proto, 'requestId', {
+      configurable: true,
+      enumerable: false,
+      get(this: WithStore) {
+        return this[STORE]?.requestId;
+      },
+      set(this: WithStore, value: unknown) {
+        Object.defineProperty(this, 'requestId', { value, writable: true, configurable: true, enumerable: true });
+      },
+    });
+  });
+}
+
 /**
  * Opens a log context per request: `requestId` (a valid incoming `X-Request-Id`, else a new
  * UUID; echoed in the response), `userId` once an auth middleware set `req.user` /
@@ -118,7 +144,7 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
   const header = parsed.header ?? 'X-Request-Id';
   const headerKey = header.toLowerCase();
   const trustIncoming = parsed.trustIncoming ?? true;
-  const generate = parsed.generate ?? randomUUID;
+  const generate = parsed.generate;
   const echo = parsed.echo ?? true;
   return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Mounted twice (app and router): the first context stays.
@@ -127,6 +153,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     let requestId: string;
     if (trustIncoming && typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) {
       requestId = incoming;
+    } else if (!generate) {
+      requestId = randomUUID();
     } else {
       try {
         requestId = String(generate());
@@ -141,8 +169,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     if (cloud && projectId) {
       Object.assign(store.fields, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectId));
     }
-    req.requestId = requestId;
     (req as WithStore)[STORE] = store;
+    exposeRequestId(req);
     if (echo && !res.headersSent) res.setHeader(header, requestId);
     bindRequestListeners(req);
     runWithLogContext(store, next);

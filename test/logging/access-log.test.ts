@@ -191,3 +191,55 @@ describe('accessLog with a custom logger', () => {
     assert.equal(memory.records[0]!.status, 200);
   });
 });
+
+describe('requestContext and accessLog without Express (plain node:http)', () => {
+  it('work on bare IncomingMessage/ServerResponse objects', async () => {
+    const memory = captureLogs();
+    const { createServer } = await import('node:http');
+    const context = requestContext();
+    const access = accessLog();
+    const server = createServer((req, res) => {
+      const anyReq = req as never;
+      const anyRes = res as never;
+      context(anyReq, anyRes, () => {
+        access(anyReq, anyRes, () => {
+          let body = '';
+          req.on('data', (chunk) => (body += chunk));
+          req.on('end', () => {
+            getLogger('plain').info('handled', { body });
+            res.write('abc');
+            res.end(JSON.stringify({ id: (req as { requestId?: string }).requestId }));
+          });
+        });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const response = await fetch(`http://127.0.0.1:${port}/plain?x=1`, { method: 'POST', body: 'hello', headers: { 'x-request-id': 'plain-1' } });
+      assert.equal(await response.text(), 'abc{"id":"plain-1"}');
+      await waitFor(() => accessLines(memory).length === 1, 5000, 'the access line');
+      const handled = memory.records.find((record) => record.message === 'handled')!;
+      assert.equal(handled.requestId, 'plain-1');
+      const line = accessLines(memory)[0]!;
+      assert.equal(line.path, '/plain');
+      assert.equal(line.bytes, 3 + '{"id":"plain-1"}'.length);
+      assert.equal(line.requestId, 'plain-1');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('req.requestId can still be assigned by the app', async () => {
+    const { default: express } = await import('express');
+    const app = express();
+    app.use(requestContext());
+    app.get('/', (req, res) => {
+      const before = req.requestId;
+      req.requestId = 'overridden';
+      res.json({ before, after: req.requestId });
+    });
+    const response = await request(app).get('/').set('X-Request-Id', 'orig');
+    assert.deepEqual(response.body, { before: 'orig', after: 'overridden' });
+  });
+});
