@@ -1,19 +1,89 @@
 /**
- * examples/full: listens on 127.0.0.1:$PORT (default 8080). Needs JWT_VERIFY_KEY (or
- * SUPABASE_JWT_SECRET) for the auth middlewares; REDIS_URL is optional (the create-graph
- * limit stays in memory without it). Open http://127.0.0.1:8080/docs.
+ * `npm run example:full`: the whole kit in one service on 127.0.0.1:$PORT (default 8080).
  *
- *   JWT_VERIFY_KEY=$(openssl rand -hex 32) npx tsx examples/full/server.ts
+ * Embedded defaults: without JWT_VERIFY_KEY / ENCRYPTION_KEY a random per-process secret and
+ * key are generated (development only: tokens and stored credentials die with the process),
+ * and a user token, an admin token and an API key are printed with curl lines. REDIS_URL makes
+ * rate limits, sessions and credentials distributed. SIGTERM/SIGINT: stop accepting, finish
+ * in-flight requests, release locks, close Redis, flush logs, exit 0.
+ *
+ * Example-only env: EXAMPLE_CLOUD_LOGGING_ENDPOINT=host:port sends logs to a Cloud Logging
+ * API endpoint without TLS (the outage drills point it at loopback).
  */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
+import { AlertManager, loggerNotifier, startAlertEvaluator } from '../../lib/alerting/index.js';
+import { APIKeyManager } from '../../lib/api-key/index.js';
+import { createJwtVerifier } from '../../lib/auth/index.js';
+import { loadRateLimitSettings } from '../../lib/rate-limit/index.js';
+import { configureLogging, getLogger, type CloudLoggingOptions } from '../../lib/logging/index.js';
 import { gracefulShutdown } from '../../lib/shutdown/index.js';
-import { createApp } from './app.js';
+import { createPlatformApp } from './platform.js';
+
+async function cloudOptions(): Promise<CloudLoggingOptions | undefined> {
+  const endpoint = process.env.EXAMPLE_CLOUD_LOGGING_ENDPOINT;
+  if (!endpoint) return undefined;
+  const grpc = await import('@grpc/grpc-js');
+  const [host, port] = endpoint.split(':');
+  return { mode: 'api', projectId: 'example-project', resource: { type: 'global' }, apiEndpoint: host, port: Number(port), sslCreds: grpc.credentials.createInsecure() };
+}
+
+const cloud = await cloudOptions();
+configureLogging(cloud ? { cloud } : {});
+const log = getLogger('example');
+
+const secret = process.env.JWT_VERIFY_KEY?.trim() || randomBytes(48).toString('base64url');
+const encryptionKey = process.env.ENCRYPTION_KEY?.trim() || `dev:${randomBytes(32).toString('base64url')}`;
+const verifier = createJwtVerifier({ verifyKey: secret, algorithm: 'HS256', audience: 'authenticated' });
+const keys = new APIKeyManager();
+const demoKey = await keys.generate();
+const redis = process.env.REDIS_URL?.trim() || undefined;
+const { requestsPerMinute, windowSeconds } = loadRateLimitSettings(); // RATE_LIMIT_REQUESTS_PER_MINUTE (60), RATE_LIMIT_WINDOW_SECONDS (60)
+
+const { app } = createPlatformApp({
+  verifier,
+  encryptionKey,
+  ...(redis ? { redis } : {}),
+  apiKeys: [{ head: demoKey.head, hash: demoKey.hash, salt: demoKey.salt, name: 'demo' }],
+  globalLimit: { limit: requestsPerMinute, windowMs: windowSeconds * 1000 },
+  secureCookies: process.env.AUTH_COOKIE_SECURE === undefined ? false : undefined,
+});
+
+const alerts = startAlertEvaluator({ manager: new AlertManager({ notifier: loggerNotifier(), source: 'examples/full' }) });
+
+const sign = (sub: string, role: string) =>
+  new SignJWT({ email: `${role}@example.com`, role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setAudience('authenticated')
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+const userToken = await sign('00000000-0000-4000-8000-000000000001', 'authenticated');
+const adminToken = await sign('00000000-0000-4000-8000-0000000000ad', 'admin');
 
 const port = Number(process.env.PORT ?? 8080);
-const redis = process.env.REDIS_URL;
-const app = createApp(redis !== undefined && redis !== '' ? { createGraphLimit: { redis } } : {});
 const server = app.listen(port, '127.0.0.1', () => {
-  console.log(`full example on http://127.0.0.1:${port} (docs: /docs, document: /openapi.json)`);
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.stdout.write(
+    `\nexamples/full listening on ${base} (docs: ${base}/docs)  ${redis ? 'Redis' : 'memory (no REDIS_URL)'}\n\n` +
+      `USER_TOKEN=${userToken}\nADMIN_TOKEN=${adminToken}\nAPI_KEY=${demoKey.key}\n\n` +
+      `curl -s -H "Authorization: Bearer $USER_TOKEN" ${base}/me\n` +
+      `curl -s -H "Authorization: Bearer $USER_TOKEN" -H 'content-type: application/json' -d '{"name":"Daily digest"}' ${base}/graphs\n` +
+      `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" ${base}/admin/stats\n` +
+      `curl -s -H "X-API-Key: $API_KEY" ${base}/external/graphs/<graph id>\n` +
+      `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" ${base}/admin/rate-limit/<client key>\n` +
+      `curl -s ${base}/metrics\n\n`,
+  );
+  log.info('examples/full started', { redis: Boolean(redis) });
 });
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void gracefulShutdown(server, { timeoutMs: 10_000 }));
+  process.once(signal, async () => {
+    log.info('shutting down', { signal });
+    alerts.stop();
+    const { drained, failures } = await gracefulShutdown(server, { timeoutMs: Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) });
+    process.exit(drained && failures.length === 0 ? 0 : 1);
+  });
 }

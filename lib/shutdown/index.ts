@@ -4,6 +4,7 @@
  * accepting connections, lets in-flight requests finish, then runs the closers phase by phase.
  */
 import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { KitError } from '../errors/kit-error.js';
 
 /**
@@ -78,6 +79,13 @@ export async function runClosers(): Promise<CloserFailure[]> {
 export interface GracefulShutdownOptions {
   /** How long in-flight requests may run before their connections are closed. Default 10000. */
   timeoutMs?: number;
+  /**
+   * How long connections without a request in flight are left open before idle ones are
+   * closed. A connection accepted just before the signal has not been parsed yet and looks idle
+   * (Node's own `server.close()` resets it); this grace lets its request arrive and be answered.
+   * Default 1000 (capped at `timeoutMs`).
+   */
+  idleGraceMs?: number;
 }
 
 export interface ShutdownReport {
@@ -87,10 +95,17 @@ export interface ShutdownReport {
   failures: CloserFailure[];
 }
 
+function checkNonNegative(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new KitError('ERR_CONFIG_INVALID', `"${name}" option must be a non-negative number`);
+  }
+}
+
 /**
- * Stops accepting connections, closes idle keep-alive connections, waits for in-flight
- * requests (up to `timeoutMs`, then closes what is left), then runs the registered closers.
- * It does not call `process.exit`: that stays your decision.
+ * Stops accepting connections, answers what was accepted (responses carry
+ * `Connection: close`), closes idle keep-alive connections after `idleGraceMs`, waits for
+ * in-flight requests (up to `timeoutMs`, then cuts what is left), then runs the registered
+ * closers. It does not call `process.exit`: that stays your decision.
  *
  * @example
  * ```ts
@@ -103,37 +118,45 @@ export interface ShutdownReport {
  */
 export async function gracefulShutdown(server: Server | undefined, options: GracefulShutdownOptions = {}): Promise<ShutdownReport> {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-    throw new KitError('ERR_CONFIG_INVALID', '"timeoutMs" option must be a non-negative number');
-  }
-  let drained = true;
-  if (server?.listening) {
-    drained = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        clearInterval(sweeper);
-        server.closeAllConnections();
-        resolve(false);
-      }, timeoutMs);
-      timer.unref();
-      // Requests that still arrive on open keep-alive connections are answered, but their
-      // connection is not kept: the client reconnects to another instance.
-      const noKeepAlive = (_req: unknown, res: { setHeader(name: string, value: string): unknown }) => {
-        res.setHeader('Connection', 'close');
-      };
-      server.on('request', noKeepAlive);
-      // A keep-alive socket becomes idle when its in-flight response ends; close those as they
-      // appear (close() alone only closes the sockets idle at the moment it is called).
-      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-      sweeper.unref();
-      server.close(() => {
-        clearTimeout(timer);
-        clearInterval(sweeper);
-        server.off('request', noKeepAlive);
-        resolve(true);
-      });
-      server.closeIdleConnections();
-    });
-  }
+  checkNonNegative('timeoutMs', timeoutMs);
+  const idleGraceMs = Math.min(options.idleGraceMs ?? 1000, timeoutMs);
+  checkNonNegative('idleGraceMs', idleGraceMs);
+  const drained = server?.listening ? await drain(server, timeoutMs, idleGraceMs) : true;
   const failures = await runClosers();
   return { drained, failures };
+}
+
+function drain(server: Server, timeoutMs: number, idleGraceMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let sweeper: NodeJS.Timeout | undefined;
+    // Requests that still arrive on open connections are answered, but their connection is not
+    // kept: the client reconnects to another instance.
+    const noKeepAlive = (_req: unknown, res: { setHeader(name: string, value: string): unknown }) => {
+      res.setHeader('Connection', 'close');
+    };
+    const finish = (drained: boolean) => {
+      clearTimeout(deadline);
+      clearTimeout(grace);
+      clearInterval(sweeper);
+      server.off('request', noKeepAlive);
+      resolve(drained);
+    };
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      finish(false);
+    }, timeoutMs);
+    // After the grace, close idle keep-alive connections, then keep closing the ones that become
+    // idle as their last response ends.
+    const grace = setTimeout(() => {
+      server.closeIdleConnections();
+      sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      sweeper.unref();
+    }, idleGraceMs);
+    deadline.unref();
+    grace.unref();
+    server.on('request', noKeepAlive);
+    // net.Server#close stops accepting without http.Server#close's immediate reset of
+    // connections whose first request has not been parsed yet.
+    NetServer.prototype.close.call(server, () => finish(true));
+  });
 }

@@ -50,7 +50,7 @@ describe('gracefulShutdown', () => {
     const agent = new http.Agent({ keepAlive: true });
     const slow = get(port, '/slow', agent);
     await inFlight;
-    const shutdown = gracefulShutdown(server, { timeoutMs: 5000 });
+    const shutdown = gracefulShutdown(server, { timeoutMs: 5000, idleGraceMs: 100 });
     await assert.rejects(get(port, '/slow'), /ECONNREFUSED|ECONNRESET/);
     assert.deepEqual(order, [], 'closers wait for in-flight requests');
     release();
