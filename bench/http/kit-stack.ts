@@ -17,7 +17,9 @@ export function kitApp(options: BenchAppOptions): Express {
     level: 'INFO',
     transports: [new winston.transports.File({ filename: options.logFile, format: jsonFormat() })],
   });
-  const verifier = createJwtVerifier({ verifyKey: options.secret, algorithm: 'HS256', audience: 'authenticated' });
+  // BENCH_JWT_CACHE=1: the verified-token cache (off by default; see docs/auth.md for the trade-off).
+  const cache = process.env.BENCH_JWT_CACHE === '1';
+  const verifier = createJwtVerifier({ verifyKey: options.secret, algorithm: 'HS256', audience: 'authenticated', cache });
   const app = express();
   app.use(requestContext(), accessLog());
   app.use(requireUser({ verifier }));

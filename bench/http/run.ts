@@ -72,6 +72,7 @@ const logFile = '/tmp/epk-bench-http-access.log';
 const variants = [
   { name: 'bare Express', kind: 'bare', env: {} },
   { name: 'kit full stack (Redis)', kind: 'kit', env: { BENCH_REDIS_URL: redis.url } },
+  { name: 'kit full stack (Redis, JWT cache on)', kind: 'kit', env: { BENCH_REDIS_URL: redis.url, BENCH_JWT_CACHE: '1' } },
   { name: 'peer stack (Redis)', kind: 'peer', env: { BENCH_REDIS_URL: redis.url } },
   { name: 'kit full stack (memory)', kind: 'kit', env: { BENCH_REDIS_URL: '' } },
   { name: 'peer stack (memory)', kind: 'peer', env: { BENCH_REDIS_URL: '' } },
@@ -111,6 +112,7 @@ const lines = [
   ...summary.map((s) => `| ${s.name} | ${s.rps.toFixed(0)} | ${s.p50} | ${s.p99} | ${s.bad} | ${(s.rps / bare.rps).toFixed(2)}× |`),
   '',
   `- kit / peer on Redis: **${(by('kit full stack (Redis)').rps / by('peer stack (Redis)').rps).toFixed(2)}×** req/s (target ≥ 1.5×)`,
+  `- kit with the JWT cache / peer on Redis: **${(by('kit full stack (Redis, JWT cache on)').rps / by('peer stack (Redis)').rps).toFixed(2)}×** req/s; vs bare **${(by('kit full stack (Redis, JWT cache on)').rps / bare.rps).toFixed(2)}×**, p99 ${(by('kit full stack (Redis, JWT cache on)').p99 / Math.max(bare.p99, 1)).toFixed(2)}× bare`,
   `- kit / peer on memory: **${(by('kit full stack (memory)').rps / by('peer stack (memory)').rps).toFixed(2)}×** req/s`,
   `- kit (Redis) / bare: **${(by('kit full stack (Redis)').rps / bare.rps).toFixed(2)}×** req/s (target ≥ 0.6×), p99 ${(by('kit full stack (Redis)').p99 / Math.max(bare.p99, 1)).toFixed(2)}× bare (target < 2×)`,
 ];
