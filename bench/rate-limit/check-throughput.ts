@@ -12,7 +12,7 @@ import { MemoryStore } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import { RATE_LIMIT_ALGORITHMS, createRateLimiter } from '../../lib/rate-limit/index.js';
-import { SLIDING_LOG_LUA, SLIDING_WINDOW_LUA, TOKEN_BUCKET_LUA } from '../../lib/rate-limit/redis-scripts.js';
+import { rateLimitLua } from '../../lib/rate-limit/redis-scripts.js';
 import { startRedis } from '../../test/support/redis-server.js';
 import { fmt, ratio, redisBenchmark, throughput } from './harness.js';
 
@@ -43,13 +43,14 @@ async function main(): Promise<void> {
 
     // The ceiling: the same scripts by EVALSHA from redis-benchmark (C, 100 connections, 16-deep pipelines).
     const ceilings: Record<string, number> = {};
-    const lua = { 'sliding-log': SLIDING_LOG_LUA, 'sliding-window': SLIDING_WINDOW_LUA, 'token-bucket': TOKEN_BUCKET_LUA };
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
-      const sha = createHash('sha1').update(lua[algorithm]).digest('hex');
-      await client.script('LOAD', lua[algorithm]);
+      // exactly the check script our limiter sends for this policy (constants baked in)
+      const lua = rateLimitLua({ algorithm, limit: LIMIT, windowMs: WINDOW_MS, capacity: LIMIT }, true);
+      const sha = createHash('sha1').update(lua).digest('hex');
+      await client.script('LOAD', lua);
       ceilings[algorithm] = redisBenchmark(server.port, [
         '-c', '100', '-P', '16', '-n', '400000', '-r', '1000',
-        'EVALSHA', sha, '1', `rl:{ceiling:k:user:__rand_int__}:${algorithm}`, String(LIMIT), String(WINDOW_MS), String(LIMIT), 'm__rand_int__', '1',
+        'EVALSHA', sha, '1', `rl:{ceiling:k:user:__rand_int__}:${algorithm}`, ...(algorithm === 'sliding-log' ? ['m__rand_int__'] : []),
       ]);
     }
 

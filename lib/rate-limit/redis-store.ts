@@ -1,24 +1,32 @@
 /**
- * The Redis store: one atomic Lua call per check (redis-scripts.ts), loaded once per client
- * with ioredis `defineCommand` (EVALSHA; ioredis re-sends it as EVAL on a new connection and
- * after NOSCRIPT, so a restarted or flushed server needs nothing from us). Works on a single
- * `Redis` and on a `Cluster` (every script touches one hash-tagged key). Throughput comes from
- * ioredis auto-pipelining (`enableAutoPipelining`, on for the kit's shared clients): all checks
- * issued in one tick share one write.
+ * The Redis store: one atomic Lua call per check (redis-scripts.ts, built per policy), sent as
+ * EVALSHA through ioredis `call` (re-sent once as EVAL after NOSCRIPT, so a restarted or flushed
+ * server needs nothing from us). Works on a single `Redis` and on a `Cluster` (every script
+ * touches one hash-tagged key). Throughput comes from ioredis auto-pipelining
+ * (`enableAutoPipelining`, on for the kit's shared clients): all checks issued in one tick share
+ * one write. Not `defineCommand`: its wrapper adds a promise and a command subclass per call.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/index.js';
-import { SLIDING_LOG_LUA, SLIDING_WINDOW_LUA, TOKEN_BUCKET_LUA } from './redis-scripts.js';
-import type { RateLimitAlgorithm, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+import { PACKED_REMAINING_UNIT, rateLimitLua } from './redis-scripts.js';
+import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
-type ScriptReply = [number, number, number, number, number];
-type ScriptCommand = (key: string, limit: number, windowMs: number, capacity: number, member: string, consume: number) => Promise<ScriptReply>;
+/** An allowed check's packed integer, or `[allowed, remaining, retryAfterMs, resetAfterMs, current]`. */
+type ScriptReply = number | [number, number, number, number, number];
 
-const COMMANDS: Record<RateLimitAlgorithm, { name: string; lua: string }> = {
-  'sliding-log': { name: 'epkRateLimitSlidingLog', lua: SLIDING_LOG_LUA },
-  'sliding-window': { name: 'epkRateLimitSlidingWindow', lua: SLIDING_WINDOW_LUA },
-  'token-bucket': { name: 'epkRateLimitTokenBucket', lua: TOKEN_BUCKET_LUA },
-};
+interface Script {
+  lua: string;
+  sha: string;
+}
+
+interface PolicyScripts {
+  check: Script;
+  info: Script;
+  /** Sliding log: the check needs a unique member argument. */
+  member: boolean;
+}
+
+const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
 /** States in which ioredis would only queue commands: fail fast instead (see onStoreError). */
 const DOWN_STATES = new Set(['reconnecting', 'end', 'close', 'disconnecting']);
@@ -27,6 +35,21 @@ const DOWN_STATES = new Set(['reconnecting', 'end', 'close', 'disconnecting']);
 // same microsecond (from one process or many) are two members, never one.
 const MEMBER_PREFIX = randomBytes(6).toString('base64url');
 let memberCounter = 0;
+
+const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
+function decodeCheck(reply: ScriptReply): StoreCheckResult {
+  if (typeof reply === 'number') {
+    const remaining = Math.floor(reply / PACKED_REMAINING_UNIT);
+    return { allowed: true, remaining, retryAfterMs: 0, resetAfterMs: reply - remaining * PACKED_REMAINING_UNIT };
+  }
+  return { allowed: reply[0] === 1, remaining: reply[1], retryAfterMs: reply[2], resetAfterMs: reply[3] };
+}
+
+function decodeInfo(reply: ScriptReply): StoreInfoResult {
+  if (typeof reply === 'number') throw new TypeError('unexpected packed reply to a read-only rate limit script');
+  return { remaining: reply[1], current: reply[4], resetAfterMs: reply[3] };
+}
 
 /** A {@link RateLimitStore} on Redis, exposing the client it uses. */
 export interface RedisRateLimitStore extends RateLimitStore {
@@ -53,36 +76,57 @@ export class RedisNotReadyError extends Error {
  * ```
  */
 export function createRedisStore(client: RedisClient): RedisRateLimitStore {
-  const commands = {} as Record<RateLimitAlgorithm, ScriptCommand>;
-  const target = client as unknown as Record<string, ScriptCommand> & {
-    defineCommand(name: string, def: { numberOfKeys: number; lua: string }): void;
+  // Scripts are built per policy (constants baked in); a limiter keeps one policy object.
+  const scriptsByPolicy = new WeakMap<RateLimitStorePolicy, PolicyScripts>();
+  let lastPolicy: RateLimitStorePolicy | undefined;
+  let lastScripts: PolicyScripts | undefined;
+  const scriptsFor = (policy: RateLimitStorePolicy): PolicyScripts => {
+    if (policy === lastPolicy) return lastScripts!;
+    let scripts = scriptsByPolicy.get(policy);
+    if (scripts === undefined) {
+      scripts = { check: script(rateLimitLua(policy, true)), info: script(rateLimitLua(policy, false)), member: policy.algorithm === 'sliding-log' };
+      scriptsByPolicy.set(policy, scripts);
+    }
+    lastPolicy = policy;
+    lastScripts = scripts;
+    return scripts;
   };
-  for (const [algorithm, { name, lua }] of Object.entries(COMMANDS) as [RateLimitAlgorithm, { name: string; lua: string }][]) {
-    if (typeof target[name] !== 'function') target.defineCommand(name, { numberOfKeys: 1, lua });
-    const command = target[name]!;
-    commands[algorithm] = (...args) => command.apply(client, args);
-  }
-
-  function call(key: string, policy: RateLimitStorePolicy, consume: number): Promise<ScriptReply> {
+  const down = (): string | undefined => {
     const status = (client as { status?: string }).status;
-    if (status !== undefined && DOWN_STATES.has(status)) return Promise.reject(new RedisNotReadyError(status));
-    // only the sliding log stores members; the other scripts ignore the argument
-    const member = consume && policy.algorithm === 'sliding-log' ? MEMBER_PREFIX + (memberCounter++).toString(36) : '';
-    return commands[policy.algorithm](key, policy.limit, policy.windowMs, policy.capacity, member, consume);
+    return status !== undefined && DOWN_STATES.has(status) ? status : undefined;
+  };
+
+  // EVALSHA straight through ioredis `call` (auto-pipelined). A server that lost its scripts
+  // (restart, SCRIPT FLUSH, a new cluster node) answers NOSCRIPT: the same call is sent once as
+  // EVAL, which also caches the script there for the next EVALSHA.
+  function run(s: Script, key: string, member: string | undefined): Promise<ScriptReply> {
+    const sent = (member === undefined
+      ? client.call('EVALSHA', s.sha, '1', key)
+      : client.call('EVALSHA', s.sha, '1', key, member)) as Promise<ScriptReply>;
+    return sent.catch((error: unknown) => {
+      if (!isNoScript(error)) throw error;
+      return (member === undefined ? client.call('EVAL', s.lua, '1', key) : client.call('EVAL', s.lua, '1', key, member)) as Promise<ScriptReply>;
+    });
   }
 
   return {
     kind: 'redis',
     client,
     check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
-      return call(key, policy, 1).then((reply) => ({ allowed: reply[0] === 1, remaining: reply[1], retryAfterMs: reply[2], resetAfterMs: reply[3] }));
+      const status = down();
+      if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
+      const scripts = scriptsFor(policy);
+      // only the sliding log stores members
+      return run(scripts.check, key, scripts.member ? MEMBER_PREFIX + (memberCounter++).toString(36) : undefined).then(decodeCheck);
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
-      return call(key, policy, 0).then((reply) => ({ remaining: reply[1], current: reply[4], resetAfterMs: reply[3] }));
+      const status = down();
+      if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
+      return run(scriptsFor(policy).info, key, undefined).then(decodeInfo);
     },
     async reset(key: string): Promise<void> {
-      const status = (client as { status?: string }).status;
-      if (status !== undefined && DOWN_STATES.has(status)) throw new RedisNotReadyError(status);
+      const status = down();
+      if (status !== undefined) throw new RedisNotReadyError(status);
       await client.del(key);
     },
   };
