@@ -55,7 +55,8 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
   path: string;
   summary: string;
   description?: string;
-  tags: string[];
+  /** Groups in the docs page. Optional. */
+  tags?: string[];
   operationId?: string;
   deprecated?: boolean;
   request?: {

@@ -43,7 +43,7 @@ function checkOptions(options: ApiRouteOptions<any, any, any, any>): RequestHand
   if (options === null || typeof options !== 'object') fail('options', 'must be an object');
   if (!METHODS.includes(options.method)) fail('method', `must be one of ${METHODS.join(', ')}`);
   if (typeof options.summary !== 'string' || options.summary.trim() === '') fail('summary', 'must be a non-empty string');
-  if (!Array.isArray(options.tags) || options.tags.some((tag) => typeof tag !== 'string')) fail('tags', 'must be an array of strings');
+  if (options.tags !== undefined && (!Array.isArray(options.tags) || options.tags.some((tag) => typeof tag !== 'string'))) fail('tags', 'must be an array of strings');
   if (options.responses === null || typeof options.responses !== 'object' || Object.keys(options.responses).length === 0) {
     fail('responses', 'must document at least one response, e.g. { 200: jsonResponse(schema, "OK") }');
   }

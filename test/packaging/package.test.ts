@@ -47,7 +47,7 @@ describe('packaging: the packed tarball', function () {
 
   it('ships only dist, docs and the README (no sources, tests or secrets)', () => {
     const listing = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean);
-    const outside = listing.filter((file) => !/^package\/(dist\/|docs\/|README\.md$|package\.json$|LICENSE)/.test(file));
+    const outside = listing.filter((file) => !/^package\/(dist\/|docs\/|bin\/|README\.md$|package\.json$|LICENSE)/.test(file));
     assert.deepEqual(outside, []);
   });
 
@@ -113,6 +113,20 @@ describe('packaging: the packed tarball', function () {
       writeFileSync(join(consumer, 'package.json'), JSON.stringify({ ...pkg, type }));
       run(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', 'consumer.ts'], consumer);
     }
+  });
+
+  it('installs the platform-kit CLI, which writes the document of a consumer module', () => {
+    writeFileSync(join(consumer, 'api.mjs'), `
+      import { createApiRouter, jsonResponse, z } from 'express-platform-kit/openapi';
+      export const router = createApiRouter();
+      router.route({ method: 'get', path: '/items/:id', summary: 'One item', request: { params: z.object({ id: z.string() }) },
+        responses: { 200: jsonResponse(z.object({ id: z.string() }), 'The item') }, handler: (req, res) => res.json({ id: req.params.id }) });
+    `);
+    run(join(consumer, 'node_modules', '.bin', 'platform-kit'), ['openapi', 'api.mjs', '--out', 'openapi.json', '--title', 'Consumer', '--version', '1.2.3'], consumer);
+    const document = JSON.parse(readFileSync(join(consumer, 'openapi.json'), 'utf8')) as { openapi: string; info: { title: string }; paths: Record<string, unknown> };
+    assert.match(document.openapi, /^3\.1/);
+    assert.equal(document.info.title, 'Consumer');
+    assert.ok(document.paths['/items/{id}'], 'Express path written as an OpenAPI path');
   });
 
   it('publint and arethetypeswrong report no problem', () => {
