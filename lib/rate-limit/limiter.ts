@@ -140,6 +140,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const blocked = (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' ? new Map<string, { until: number; resetAt: number }>() : undefined;
 
   const checkSync = store.checkSync?.bind(store);
+  const fastCheck = store.bindSync?.(policy);
   const toResult = (r: StoreCheckResult): RateLimitResult => (
     { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, retryAfterMs: r.retryAfterMs }
   );
@@ -173,11 +174,20 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   return {
     name, algorithm, limit, windowMs, capacity, store,
     check(key: string): Promise<RateLimitResult> {
-      let storeKey: string;
-      try {
-        storeKey = keyOf(key);
-      } catch (error) {
-        return Promise.reject(error);
+      let storeKey = storageKeys.get(key);
+      if (storeKey === undefined) {
+        try {
+          storeKey = keyOf(key);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      if (fastCheck !== undefined) {
+        try {
+          return Promise.resolve(fastCheck(storeKey));
+        } catch (error) {
+          return Promise.reject(storeError(store, error));
+        }
       }
       if (blocked) {
         const hit = blocked.get(storeKey);

@@ -7,7 +7,9 @@ import {
   newSlidingLog, slidingLog, slidingWindow, tokenBucket,
   type AlgorithmOutcome, type SlidingLogState, type SlidingWindowState, type TokenBucketState,
 } from './algorithms.js';
-import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+import type { RateLimitResult, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+
+const EPSILON = 1e-9; // as in algorithms.ts
 
 interface Entry {
   /** Epoch ms after which the entry equals a fresh key and may be dropped. */
@@ -114,8 +116,84 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     return outcome; // an AlgorithmOutcome is a StoreCheckResult (plus `current`)
   }
 
+  // One limiter's hot path: one clock read, one Map lookup, the allowed case of its algorithm
+  // inlined on the entry's state (same arithmetic as algorithms.ts), one result object. The
+  // rare cases (rejection, sliding log) run the shared algorithm functions.
+  function bindSync(policy: RateLimitStorePolicy): (key: string) => RateLimitResult {
+    const { algorithm, limit, windowMs, capacity } = policy;
+    const wallClock = clock === Date.now;
+    const result = (outcome: AlgorithmOutcome, now: number): RateLimitResult => ({
+      allowed: outcome.allowed, limit: capacity, remaining: outcome.remaining,
+      resetAt: (wallClock ? now : Date.now()) + outcome.resetAfterMs, retryAfterMs: outcome.retryAfterMs,
+    });
+    // An expired entry equals a fresh key: reset it in place (a busy token bucket expires within
+    // milliseconds of each check; dropping and re-inserting it would churn the Map).
+    const live = (key: string, now: number): Entry => {
+      const entry = entries.get(key);
+      if (entry === undefined) return entryFor(key, policy, now, true)!;
+      if (entry.expiresAt <= now) {
+        entry.log = undefined;
+        entry.window = undefined;
+        entry.bucket = undefined;
+      }
+      return entry;
+    };
+    const general = (entry: Entry, now: number): RateLimitResult => {
+      const outcome = run(entry, policy, now, true);
+      if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
+      return result(outcome, now);
+    };
+    if (algorithm === 'sliding-window') {
+      return (key) => {
+        const now = clock();
+        const entry = live(key, now);
+        const state = (entry.window ??= { index: 0, current: 0, previous: 0 });
+        const index = Math.floor(now / windowMs);
+        if (state.index !== index) {
+          state.previous = state.index === index - 1 ? state.current : 0;
+          state.current = 0;
+          state.index = index;
+        }
+        const elapsed = now - index * windowMs;
+        const estimate = state.previous * ((windowMs - elapsed) / windowMs) + state.current + 1;
+        if (estimate > limit + EPSILON) return general(entry, now);
+        state.current++;
+        const resetAfterMs = Math.ceil(2 * windowMs - elapsed);
+        entry.expiresAt = now + resetAfterMs;
+        return {
+          allowed: true, limit: capacity, remaining: Math.max(0, Math.floor(limit - estimate + EPSILON)),
+          resetAt: (wallClock ? now : Date.now()) + resetAfterMs, retryAfterMs: 0,
+        };
+      };
+    }
+    if (algorithm === 'token-bucket') {
+      const ratePerMs = limit / windowMs;
+      return (key) => {
+        const now = clock();
+        const entry = live(key, now);
+        const state = (entry.bucket ??= { tokens: capacity, at: now });
+        let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * ratePerMs);
+        if (tokens + EPSILON < 1) return general(entry, now);
+        tokens -= 1;
+        state.tokens = tokens;
+        state.at = now;
+        const resetAfterMs = Math.max(0, Math.ceil((capacity - tokens) / ratePerMs));
+        entry.expiresAt = now + resetAfterMs;
+        return {
+          allowed: true, limit: capacity, remaining: Math.max(0, Math.floor(tokens + EPSILON)),
+          resetAt: (wallClock ? now : Date.now()) + resetAfterMs, retryAfterMs: 0,
+        };
+      };
+    }
+    return (key) => {
+      const now = clock();
+      return general(live(key, now), now);
+    };
+  }
+
   return {
     kind: 'memory',
+    bindSync,
     get size() {
       return entries.size;
     },

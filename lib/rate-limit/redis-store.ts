@@ -99,13 +99,14 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
   // EVALSHA straight through ioredis `call` (auto-pipelined). A server that lost its scripts
   // (restart, SCRIPT FLUSH, a new cluster node) answers NOSCRIPT: the same call is sent once as
   // EVAL, which also caches the script there for the next EVALSHA.
-  function run(s: Script, key: string, member: string | undefined): Promise<ScriptReply> {
+  function run<T>(s: Script, key: string, member: string | undefined, decode: (reply: ScriptReply) => T): Promise<T> {
     const sent = (member === undefined
       ? client.call('EVALSHA', s.sha, '1', key)
       : client.call('EVALSHA', s.sha, '1', key, member)) as Promise<ScriptReply>;
-    return sent.catch((error: unknown) => {
+    return sent.then(decode, (error: unknown) => {
       if (!isNoScript(error)) throw error;
-      return (member === undefined ? client.call('EVAL', s.lua, '1', key) : client.call('EVAL', s.lua, '1', key, member)) as Promise<ScriptReply>;
+      const resent = member === undefined ? client.call('EVAL', s.lua, '1', key) : client.call('EVAL', s.lua, '1', key, member);
+      return (resent as Promise<ScriptReply>).then(decode);
     });
   }
 
@@ -117,12 +118,12 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
       const scripts = scriptsFor(policy);
       // only the sliding log stores members
-      return run(scripts.check, key, scripts.member ? MEMBER_PREFIX + (memberCounter++).toString(36) : undefined).then(decodeCheck);
+      return run(scripts.check, key, scripts.member ? MEMBER_PREFIX + (memberCounter++).toString(36) : undefined, decodeCheck);
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
-      return run(scriptsFor(policy).info, key, undefined).then(decodeInfo);
+      return run(scriptsFor(policy).info, key, undefined, decodeInfo);
     },
     async reset(key: string): Promise<void> {
       const status = down();

@@ -71,6 +71,11 @@ export interface RateLimitStore {
   check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult>;
   /** Optional synchronous `check` for in-process stores (saves a promise hop per request). */
   checkSync?(key: string, policy: RateLimitStorePolicy): StoreCheckResult;
+  /**
+   * Optional, for in-process stores: a synchronous checker specialised for one policy that
+   * answers the limiter's result directly (the memory store's hot path).
+   */
+  bindSync?(policy: RateLimitStorePolicy): (key: string) => RateLimitResult;
   /** Reads the state of `key` without counting. */
   info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult>;
   /** Forgets `key`. */
