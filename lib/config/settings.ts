@@ -64,30 +64,19 @@ export function envString() {
   return z.preprocess(trimmed, z.string().optional());
 }
 
+function boundedInt(min: number, max: number) {
+  const range = { message: `must be between ${min} and ${max}` };
+  return z.coerce.number({ message: 'must be an integer' }).int({ message: 'must be an integer' }).min(min, range).max(max, range);
+}
+
 /** An integer variable within `[min, max]`, with a default. */
 export function envInt(opts: { min: number; max: number; default: number }) {
-  return z.preprocess(
-    trimmed,
-    z.coerce
-      .number({ message: 'must be an integer' })
-      .int({ message: 'must be an integer' })
-      .min(opts.min, { message: `must be between ${opts.min} and ${opts.max}` })
-      .max(opts.max, { message: `must be between ${opts.min} and ${opts.max}` })
-      .default(opts.default),
-  );
+  return z.preprocess(trimmed, boundedInt(opts.min, opts.max).default(opts.default));
 }
 
 /** An optional integer variable within `[min, max]`. */
 export function envOptionalInt(opts: { min: number; max: number }) {
-  return z.preprocess(
-    trimmed,
-    z.coerce
-      .number({ message: 'must be an integer' })
-      .int({ message: 'must be an integer' })
-      .min(opts.min, { message: `must be between ${opts.min} and ${opts.max}` })
-      .max(opts.max, { message: `must be between ${opts.min} and ${opts.max}` })
-      .optional(),
-  );
+  return z.preprocess(trimmed, boundedInt(opts.min, opts.max).optional());
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on', 't', 'y']);
