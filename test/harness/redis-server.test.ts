@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
-import { startCluster, startRedis } from '../support/redis-server.js';
+import { assertRedisInstalled, startCluster, startRedis } from '../support/redis-server.js';
 
 describe('test harness: real redis-server processes', () => {
   it('the global fixture exposes a running server as TEST_REDIS_URL', async () => {
@@ -13,6 +13,12 @@ describe('test harness: real redis-server processes', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it('says clearly what to install when redis-server is missing', () => {
+    assert.throws(() => assertRedisInstalled('redis-server-that-does-not-exist'), {
+      message: /redis-server was not found on PATH\. Install it \(Debian: apt-get install -y redis-server\) or set REDIS_URL/,
+    });
   });
 
   it('starts a standalone server on a free loopback port, stops it by pid, restarts it', async () => {
