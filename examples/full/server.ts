@@ -35,7 +35,8 @@ const log = getLogger('example');
 
 const secret = process.env.JWT_VERIFY_KEY?.trim() || randomBytes(48).toString('base64url');
 const encryptionKey = process.env.ENCRYPTION_KEY?.trim() || `dev:${randomBytes(32).toString('base64url')}`;
-const verifier = createJwtVerifier({ verifyKey: secret, algorithm: 'HS256', audience: 'authenticated' });
+// A static key: the verified-token cache is safe and removes the largest per-request cost (docs/auth.md).
+const verifier = createJwtVerifier({ verifyKey: secret, algorithm: 'HS256', audience: 'authenticated', cache: true });
 const keys = new APIKeyManager();
 const demoKey = await keys.generate();
 const redis = process.env.REDIS_URL?.trim() || undefined;
