@@ -76,8 +76,15 @@ function userIdOf(req: ClientKeyRequest): string | undefined {
   return undefined;
 }
 
-/** The built-in key of a request (see the module comment for the order). */
-export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56): string {
+/** Most addresses remembered by an `ipKeys` cache before it starts over. */
+const MAX_IP_KEYS = 10_000;
+
+/**
+ * The built-in key of a request (see the module comment for the order). `ipKeys` (optional,
+ * one per `ipv6PrefixBits`) remembers the keys of recent addresses: parsing an address costs
+ * more than the whole in-memory check.
+ */
+export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipKeys?: Map<string, string>): string {
   const userId = userIdOf(req);
   if (userId !== undefined) return `user:${userId}`;
   const authorization = headerValue(req.headers.authorization);
@@ -88,5 +95,14 @@ export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56): st
   const apiKey = headerValue(req.headers['x-api-key'])?.trim();
   if (apiKey) return `apikey:${sha256Base64Url(apiKey)}`;
   const ip = req.ip ?? req.socket?.remoteAddress;
-  return ip ? `ip:${rateLimitIpKey(ip, ipv6PrefixBits)}` : 'ip:unknown';
+  if (!ip) return 'ip:unknown';
+  let key = ipKeys?.get(ip);
+  if (key === undefined) {
+    key = `ip:${rateLimitIpKey(ip, ipv6PrefixBits)}`;
+    if (ipKeys !== undefined && ip.length <= 64) {
+      if (ipKeys.size >= MAX_IP_KEYS) ipKeys.clear();
+      ipKeys.set(ip, key);
+    }
+  }
+  return key;
 }

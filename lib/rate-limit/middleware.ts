@@ -115,6 +115,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     : undefined;
   const isExempt = exemptMatcher(settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS);
   const ipv6Subnet = settings.ipv6Subnet ?? 56;
+  const ipKeys = new Map<string, string>();
   const headerOptions = { legacy: settings.legacyHeaders ?? true, standard: settings.standardHeaders ?? true };
   const stats: RateLimitStoreStats = { storeErrors: 0, outages: 0, storeDown: false };
   const logger = getLogger('rate-limit');
@@ -197,14 +198,14 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
           'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
       }
       if (keyGenerator === undefined) {
-        run(defaultClientKey(req, ipv6Subnet), res, next);
+        run(defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
         return;
       }
       const custom = keyGenerator(req);
       if (typeof custom === 'string' || custom === undefined) {
-        run(custom || defaultClientKey(req, ipv6Subnet), res, next);
+        run(custom || defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
       } else {
-        Promise.resolve(custom).then((key) => run(typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet), res, next), next);
+        Promise.resolve(custom).then((key) => run(typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet, ipKeys), res, next), next);
       }
     } catch (error) {
       next(error);
