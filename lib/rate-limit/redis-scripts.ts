@@ -42,8 +42,8 @@ const SLOW = `local floor, ceil, max = math.floor, math.ceil, math.max
 `;
 
 /**
- * Sliding log: a sorted set of the allowed requests of the last window, scored by time (µs
- * precision). Members are unique per check (ARGV[1]; two requests in the same microsecond both
+ * Sliding log: a sorted set of the allowed requests of the last window, scored by time (integer
+ * microseconds). Members are unique per check (ARGV[1]; two requests in the same microsecond both
  * count); rejected requests are not added, so hammering does not extend the ban.
  */
 function slidingLogLua(policy: RateLimitStorePolicy, consume: boolean): string {
@@ -53,21 +53,25 @@ function slidingLogLua(policy: RateLimitStorePolicy, consume: boolean): string {
 if count < limit then
   redis.call('ZADD', KEYS[1], now, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], '${window}')
-  return (limit - count - 1) * ${PACKED_REMAINING_UNIT} + window
+  return (limit - count - 1) * ${PACKED_REMAINING_UNIT} + ${window}
 end` : '';
-  return `${PRELUDE}local limit, window = ${limit}, ${window}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+  // Scores are integer microseconds: a small sorted set (listpack) stores them as integers and
+  // compares them without parsing a decimal string per entry (ZADD scans the entries).
+  return `local t = redis.call('TIME')
+local now = t[1] * 1000000 + t[2]
+local limit, span = ${limit}, ${num(policy.windowMs * 1000)}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
 local count = redis.call('ZCARD', KEYS[1])${fast}
 ${SLOW}-- the log is only read back on the slow paths: a rejection or a read-only look
 local retry = 0
 if count >= limit then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  retry = max(1, ceil(tonumber(oldest[2]) + window - now))
+  retry = max(1, ceil((tonumber(oldest[2]) + span - now) / 1000))
 end
 local reset = 0
 if count > 0 then
   local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-  reset = max(0, ceil(tonumber(newest[2]) + window - now))
+  reset = max(0, ceil((tonumber(newest[2]) + span - now) / 1000))
 end
 return { 0, limit - count, retry, reset, count }
 `;
