@@ -67,7 +67,8 @@ export class RedisNotReadyError extends Error {
 
 /**
  * Creates a Redis store on `client` (a `Redis` or `Cluster`; enable `enableAutoPipelining` on
- * clients you create yourself for throughput). Scripts are defined on the client once.
+ * clients you create yourself for throughput). Scripts are built once per limiter policy and
+ * cached by Redis (EVALSHA).
  *
  * @example
  * ```ts
