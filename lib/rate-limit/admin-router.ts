@@ -57,36 +57,32 @@ export function rateLimitAdminRouter(options: RateLimitAdminRouterOptions): Rout
     throw new TypeError('rateLimitAdminRouter: "limiter" must be a createRateLimiter() result');
   }
   const router = express.Router();
-  router.get('/rate-limit/:key', function rateLimitStatus(req: Request, res: Response, next: NextFunction) {
-    let key: string;
-    try {
-      key = keyParam(req);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    limiter.info(key).then((info) => {
-      const body: RateLimitKeyStatus = {
-        limit: info.limit,
-        remaining: info.remaining,
-        reset: Math.ceil(info.resetAt / 1000),
-        current: info.current,
-        windowSize: info.windowMs / 1000,
-      };
-      res.json(body);
-    }, (error: unknown) => next(storeFailure(error)));
-  });
-  router.post('/rate-limit/:key/reset', function rateLimitReset(req: Request, res: Response, next: NextFunction) {
-    let key: string;
-    try {
-      key = keyParam(req);
-    } catch (error) {
-      next(error);
-      return;
-    }
-    limiter.reset(key).then(() => {
-      res.status(204).end();
-    }, (error: unknown) => next(storeFailure(error)));
-  });
+  /** Parses `:key` (a bad one goes to `next` as a 400) and turns store failures into 503s. */
+  const withKey = (handle: (key: string, res: Response) => Promise<void>) =>
+    function rateLimitAdminHandler(req: Request, res: Response, next: NextFunction): void {
+      let key: string;
+      try {
+        key = keyParam(req);
+      } catch (error) {
+        next(error);
+        return;
+      }
+      handle(key, res).catch((error: unknown) => next(storeFailure(error)));
+    };
+  router.get('/rate-limit/:key', withKey(async (key, res) => {
+    const info = await limiter.info(key);
+    const body: RateLimitKeyStatus = {
+      limit: info.limit,
+      remaining: info.remaining,
+      reset: Math.ceil(info.resetAt / 1000),
+      current: info.current,
+      windowSize: info.windowMs / 1000,
+    };
+    res.json(body);
+  }));
+  router.post('/rate-limit/:key/reset', withKey(async (key, res) => {
+    await limiter.reset(key);
+    res.status(204).end();
+  }));
   return router;
 }

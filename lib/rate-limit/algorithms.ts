@@ -7,7 +7,8 @@
 import type { RateLimitStorePolicy } from './types.js';
 
 /** Tolerance for float comparisons (a retry at exactly `retryAfterMs` must pass). */
-const EPSILON = 1e-9;
+/** Tolerance for the weighted sliding-window estimate (floating point). */
+export const EPSILON = 1e-9;
 
 export interface AlgorithmOutcome {
   allowed: boolean;
@@ -79,14 +80,19 @@ export interface SlidingWindowState {
   previous: number;
 }
 
-export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
-  const { limit, windowMs } = policy;
-  const index = Math.floor(now / windowMs);
+/** Moves a sliding-window state to fixed window `index`: the current count becomes the previous one when adjacent. */
+export function rollWindow(state: SlidingWindowState, index: number): void {
   if (state.index !== index) {
     state.previous = state.index === index - 1 ? state.current : 0;
     state.current = 0;
     state.index = index;
   }
+}
+
+export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+  const { limit, windowMs } = policy;
+  const index = Math.floor(now / windowMs);
+  rollWindow(state, index);
   const elapsed = now - index * windowMs;
   const weight = (windowMs - elapsed) / windowMs;
   let estimate = state.previous * weight + state.current;

@@ -4,12 +4,11 @@
  * keys are swept by an `unref()`ed timer that never keeps the process alive.
  */
 import {
-  newSlidingLog, slidingLog, slidingWindow, tokenBucket,
+  EPSILON, newSlidingLog, rollWindow, slidingLog, slidingWindow, tokenBucket,
   type AlgorithmOutcome, type SlidingLogState, type SlidingWindowState, type TokenBucketState,
 } from './algorithms.js';
 import type { RateLimitResult, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
-const EPSILON = 1e-9; // as in algorithms.ts
 
 interface Entry {
   /** Epoch ms after which the entry equals a fresh key and may be dropped. */
@@ -149,11 +148,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
         const entry = live(key, now);
         const state = (entry.window ??= { index: 0, current: 0, previous: 0 });
         const index = Math.floor(now / windowMs);
-        if (state.index !== index) {
-          state.previous = state.index === index - 1 ? state.current : 0;
-          state.current = 0;
-          state.index = index;
-        }
+        rollWindow(state, index);
         const elapsed = now - index * windowMs;
         const estimate = state.previous * ((windowMs - elapsed) / windowMs) + state.current + 1;
         if (estimate > limit + EPSILON) return general(entry, now);

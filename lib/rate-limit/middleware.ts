@@ -121,6 +121,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const logger = getLogger('rate-limit');
   const keyGenerator = settings.keyGenerator;
   const skip = settings.skip;
+  let warnedTrustProxy = false;
 
   const policyHeader = `"${limiter.name}";q=${limiter.capacity};w=${Math.max(1, Math.ceil(limiter.windowMs / 1000))}`;
   function answer(result: RateLimitResult, res: Response, next: NextFunction): void {
@@ -192,7 +193,8 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
         next();
         return;
       }
-      if (req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
+      if (!warnedTrustProxy && req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
+        warnedTrustProxy = true;
         emitKitWarning('WARN_TRUST_PROXY_OFF',
           'X-Forwarded-For arrived but Express "trust proxy" is off: every client behind the proxy shares the proxy\'s rate limit. ' +
           'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
