@@ -6,13 +6,13 @@
  *
  *   npx tsx bench/http/run.ts [--duration 5] [--rounds 3] [--connections 50] [--out bench/http/RESULTS.md]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { startRedis } from '../../test/support/redis-server.js';
+import { startChildServer } from '../support/child-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,19 +43,7 @@ const tokens = await Promise.all(
 
 interface Sample { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
-async function startServer(kind: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http/server.ts', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /listening (\d+)/.exec(buffer);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  return { child, port };
-}
+const startServer = (kind: string, env: NodeJS.ProcessEnv) => startChildServer('bench/http/server.ts', kind, env);
 
 async function load(port: number): Promise<Sample> {
   const result = await autocannon({

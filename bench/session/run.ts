@@ -7,12 +7,13 @@
  *
  *   flock /tmp/epk-bench.lock npx tsx bench/session/run.ts [--duration 4] [--rounds 3] [--connections 50] [--out bench/session/RESULTS.md]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startRedis } from '../../test/support/redis-server.js';
+import { startChildServer } from '../support/child-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,19 +31,7 @@ const users = Number(values.users);
 
 interface Sample { rps: number; p50: number; p99: number; non2xx: number; errors: number }
 
-async function startServer(kind: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/session/server.ts', kind], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /listening (\d+)/.exec(buffer);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
-  });
-  return { child, port };
-}
+const startServer = (kind: string, env: NodeJS.ProcessEnv) => startChildServer('bench/session/server.ts', kind, env);
 
 async function login(port: number): Promise<string[]> {
   const cookies: string[] = [];
