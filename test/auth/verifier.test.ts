@@ -234,7 +234,8 @@ describe('auth verifier: hostile tokens', () => {
 describe('auth verifier: verified-token cache', () => {
   it('serves a repeated token from the cache, and never past its exp', async () => {
     const verifier = createJwtVerifier({ env: {}, verifyKey: TEST_HS_SECRET, cache: true });
-    const token = await signToken(supabaseClaims({ exp: now() + 1 }));
+    // exp is in whole seconds: +2 so the second cannot tick past exp before the first verify
+    const token = await signToken(supabaseClaims({ exp: now() + 2 }));
     const first = await verifier.verify(token);
     assert.equal(await verifier.verify(token), first, 'second call is the cached payload');
     const expiresInMs = (first.exp as number) * 1000 - Date.now();
