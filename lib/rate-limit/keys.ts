@@ -16,8 +16,10 @@ const SAFE_KEY = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 /** Allowed limiter names: they appear in Redis keys and in the `RateLimit-Policy` header. */
 export const LIMITER_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
+// The sliding log is a list under `:ll`; it was a sorted set under `:log` (before 0.2), so a
+// key written by an older version is never read as the wrong type: it just expires.
 const ALGORITHM_SUFFIX: Record<RateLimitAlgorithm, string> = {
-  'sliding-log': 'log',
+  'sliding-log': 'll',
   'sliding-window': 'win',
   'token-bucket': 'tb',
 };

@@ -1,14 +1,29 @@
 /**
- * The Redis store: one atomic Lua call per check (redis-scripts.ts, built per policy), sent as
- * EVALSHA through ioredis `call` (re-sent once as EVAL after NOSCRIPT, so a restarted or flushed
- * server needs nothing from us). Works on a single `Redis` and on a `Cluster` (every script
- * touches one hash-tagged key). Throughput comes from ioredis auto-pipelining
- * (`enableAutoPipelining`, on for the kit's shared clients): all checks issued in one tick share
- * one write. Not `defineCommand`: its wrapper adds a promise and a command subclass per call.
+ * The Redis store. Every check is one atomic Lua script run (redis-scripts.ts, built per
+ * policy), and the checks a process issues in one event-loop turn share ONE script call: they
+ * are queued, and a `setImmediate` (the same moment ioredis auto-pipelining flushes) sends
+ * `EVALSHA <batch script> n key1 … keyn`, which checks the keys in order at one Redis instant
+ * and answers one reply per key. Checks therefore cost one round trip shared by everyone in the
+ * batch instead of one command each: the per-command cost of the client (encoding, parsing, a
+ * promise) and of the server (dispatch, `TIME`) is paid once per batch, which is where the time
+ * of a lean script goes (bench/rate-limit/RESULTS.md).
+ *
+ * - Atomicity is unchanged: each check reads, decides and writes inside one script, and no
+ *   other command runs in between (the batch is one script), so N processes × M checks on one
+ *   key still let exactly `limit` through.
+ * - Failure isolation: each key runs under `pcall`, so one key's error (WRONGTYPE, OOM) rejects
+ *   that check only; a transport error (connection lost, timeout) rejects the checks it carried,
+ *   as it would have rejected their separate commands.
+ * - Redis Cluster: a script may only touch keys of one slot, so batches are grouped by hash tag
+ *   (every storage key carries one) and each group is sent through the client's own
+ *   auto-pipelining (one write per node).
+ * - NOSCRIPT (restarted or flushed server, new cluster node): the batch is re-sent once as
+ *   EVAL, which also caches the script there for the next EVALSHA.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
 import type { RedisClient } from '../redis/index.js';
-import { PACKED_REMAINING_UNIT, rateLimitLua } from './redis-scripts.js';
+import { PACKED_REMAINING_UNIT, rateLimitBatchLua, rateLimitLua } from './redis-scripts.js';
 import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
 /** An allowed check's packed integer, or `[allowed, remaining, retryAfterMs, resetAfterMs, current]`. */
@@ -20,21 +35,31 @@ interface Script {
 }
 
 interface PolicyScripts {
-  check: Script;
+  batch: Script;
   info: Script;
-  /** Sliding log: the check needs a unique member argument. */
-  member: boolean;
+}
+
+/** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
+interface Batch {
+  scripts: PolicyScripts;
+  keys: string[];
+  resolves: ((result: StoreCheckResult) => void)[];
+  rejects: ((error: unknown) => void)[];
+}
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Most checks sent in one script call (default 128). A batch holds the checks issued in one
+   * event-loop turn; larger turns are split. `1` sends one script call per check.
+   */
+  maxBatchSize?: number;
 }
 
 const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
 /** States in which ioredis would only queue commands: fail fast instead (see onStoreError). */
 const DOWN_STATES = new Set(['reconnecting', 'end', 'close', 'disconnecting']);
-
-// Unique sorted-set members: a random per-process prefix plus a counter, so two checks in the
-// same microsecond (from one process or many) are two members, never one.
-const MEMBER_PREFIX = randomBytes(6).toString('base64url');
-let memberCounter = 0;
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
@@ -49,6 +74,13 @@ function decodeCheck(reply: ScriptReply): StoreCheckResult {
 function decodeInfo(reply: ScriptReply): StoreInfoResult {
   if (typeof reply === 'number') throw new TypeError('unexpected packed reply to a read-only rate limit script');
   return { remaining: reply[1], current: reply[4], resetAfterMs: reply[3] };
+}
+
+/** The `{…}` hash tag of a storage key (they all have one): equal tags share a cluster slot. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = key.indexOf('}', open + 1);
+  return open === -1 || close === -1 ? key : key.slice(open + 1, close);
 }
 
 /** A {@link RateLimitStore} on Redis, exposing the client it uses. */
@@ -67,8 +99,8 @@ export class RedisNotReadyError extends Error {
 
 /**
  * Creates a Redis store on `client` (a `Redis` or `Cluster`; enable `enableAutoPipelining` on
- * clients you create yourself for throughput). Scripts are built once per limiter policy and
- * cached by Redis (EVALSHA).
+ * clients you create yourself for cluster throughput). Scripts are built once per limiter
+ * policy and cached by Redis (EVALSHA).
  *
  * @example
  * ```ts
@@ -76,7 +108,13 @@ export class RedisNotReadyError extends Error {
  * const limiter = createRateLimiter({ name: 'api', store, limit: 100, windowMs: 60_000 })
  * ```
  */
-export function createRedisStore(client: RedisClient): RedisRateLimitStore {
+export function createRedisStore(client: RedisClient, options: RedisStoreOptions = {}): RedisRateLimitStore {
+  const maxBatchSize = options.maxBatchSize ?? 128;
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 1000) {
+    throw new RangeError('"maxBatchSize" option must be an integer from 1 to 1000');
+  }
+  const cluster = (client as { isCluster?: boolean }).isCluster === true;
+
   // Scripts are built per policy (constants baked in); a limiter keeps one policy object.
   const scriptsByPolicy = new WeakMap<RateLimitStorePolicy, PolicyScripts>();
   let lastPolicy: RateLimitStorePolicy | undefined;
@@ -85,7 +123,7 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
     if (policy === lastPolicy) return lastScripts!;
     let scripts = scriptsByPolicy.get(policy);
     if (scripts === undefined) {
-      scripts = { check: script(rateLimitLua(policy, true)), info: script(rateLimitLua(policy, false)), member: policy.algorithm === 'sliding-log' };
+      scripts = { batch: script(rateLimitBatchLua(policy)), info: script(rateLimitLua(policy, false)) };
       scriptsByPolicy.set(policy, scripts);
     }
     lastPolicy = policy;
@@ -97,17 +135,74 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
     return status !== undefined && DOWN_STATES.has(status) ? status : undefined;
   };
 
-  // EVALSHA straight through ioredis `call` (auto-pipelined). A server that lost its scripts
-  // (restart, SCRIPT FLUSH, a new cluster node) answers NOSCRIPT: the same call is sent once as
-  // EVAL, which also caches the script there for the next EVALSHA.
-  function run<T>(s: Script, key: string, member: string | undefined, decode: (reply: ScriptReply) => T): Promise<T> {
-    const sent = (member === undefined
-      ? client.call('EVALSHA', s.sha, '1', key)
-      : client.call('EVALSHA', s.sha, '1', key, member)) as Promise<ScriptReply>;
-    return sent.then(decode, (error: unknown) => {
+  // The queue: on a single server one batch per policy; on a cluster one per policy and tag.
+  const open = new Map<PolicyScripts | string, Batch>();
+  let flushScheduled = false;
+
+  function settle(batch: Batch, error: unknown, replies: unknown): void {
+    const { resolves, rejects } = batch;
+    if (error !== null) {
+      for (const reject of rejects) reject(error);
+      return;
+    }
+    if (!Array.isArray(replies) || replies.length !== resolves.length) {
+      const malformed = new TypeError('unexpected reply to the rate limit batch script');
+      for (const reject of rejects) reject(malformed);
+      return;
+    }
+    for (let i = 0; i < resolves.length; i++) {
+      const reply = replies[i] as ScriptReply | Error;
+      if (reply instanceof Error) rejects[i]!(reply);
+      else resolves[i]!(decodeCheck(reply));
+    }
+  }
+
+  function send(batch: Batch, verb: 'EVALSHA' | 'EVAL'): void {
+    const { scripts, keys } = batch;
+    const args: (string | number)[] = [verb === 'EVALSHA' ? scripts.batch.sha : scripts.batch.lua, keys.length, ...keys];
+    const done = (error: Error | null | undefined, replies?: unknown): void => {
+      if (error && verb === 'EVALSHA' && isNoScript(error)) send(batch, 'EVAL');
+      else settle(batch, error ?? null, replies);
+    };
+    if (cluster) {
+      // slot routing, redirections and per-node pipelining are the cluster client's job
+      (client.call(verb, ...args) as Promise<unknown>).then((replies) => done(null, replies), done);
+    } else {
+      // Straight onto the connection: the batch already is the pipeline, so waiting for the
+      // client's own auto-pipeline flush (another event-loop turn) would only add latency.
+      client.sendCommand(new Command(verb.toLowerCase(), args, undefined, done));
+    }
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const batches = [...open.values()];
+    open.clear();
+    for (const batch of batches) send(batch, 'EVALSHA');
+  }
+
+  function enqueue(key: string, scripts: PolicyScripts, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void): void {
+    const slotKey: PolicyScripts | string = cluster ? `${scripts.batch.sha}\n${hashTag(key)}` : scripts;
+    let batch = open.get(slotKey);
+    if (batch === undefined || batch.keys.length >= maxBatchSize) {
+      if (batch !== undefined) send(batch, 'EVALSHA'); // full: send it now, start the next one
+      batch = { scripts, keys: [], resolves: [], rejects: [] };
+      open.set(slotKey, batch);
+    }
+    batch.keys.push(key);
+    batch.resolves.push(resolve);
+    batch.rejects.push(reject);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  // The single-key read script: EVALSHA through `call`, re-sent once as EVAL after NOSCRIPT.
+  function runInfo(s: Script, key: string): Promise<StoreInfoResult> {
+    return (client.call('EVALSHA', s.sha, '1', key) as Promise<ScriptReply>).then(decodeInfo, (error: unknown) => {
       if (!isNoScript(error)) throw error;
-      const resent = member === undefined ? client.call('EVAL', s.lua, '1', key) : client.call('EVAL', s.lua, '1', key, member);
-      return (resent as Promise<ScriptReply>).then(decode);
+      return (client.call('EVAL', s.lua, '1', key) as Promise<ScriptReply>).then(decodeInfo);
     });
   }
 
@@ -118,13 +213,12 @@ export function createRedisStore(client: RedisClient): RedisRateLimitStore {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
       const scripts = scriptsFor(policy);
-      // only the sliding log stores members
-      return run(scripts.check, key, scripts.member ? MEMBER_PREFIX + (memberCounter++).toString(36) : undefined, decodeCheck);
+      return new Promise((resolve, reject) => enqueue(key, scripts, resolve, reject));
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
-      return run(scriptsFor(policy).info, key, undefined, decodeInfo);
+      return runInfo(scriptsFor(policy).info, key);
     },
     async reset(key: string): Promise<void> {
       const status = down();

@@ -11,7 +11,7 @@ function hashTag(key: string): string | undefined {
 
 describe('rate-limit: storage keys', () => {
   it('keeps safe keys readable and namespaced by limiter name and algorithm', () => {
-    assert.equal(rateLimitStorageKey('api', 'sliding-log', 'user:42'), 'rl:{api:k:user:42}:log');
+    assert.equal(rateLimitStorageKey('api', 'sliding-log', 'user:42'), 'rl:{api:k:user:42}:ll');
     assert.equal(rateLimitStorageKey('api', 'sliding-window', 'user:42'), 'rl:{api:k:user:42}:win');
     assert.notEqual(rateLimitStorageKey('api', 'token-bucket', 'user:42'), rateLimitStorageKey('login', 'token-bucket', 'user:42'));
   });
@@ -30,7 +30,7 @@ describe('rate-limit: storage keys', () => {
         const stored = rateLimitStorageKey('api', 'sliding-log', key);
         const tag = hashTag(stored);
         assert.ok(tag?.startsWith('api:'), `hash tag of ${JSON.stringify(key)}`);
-        assert.match(stored, /^rl:\{api:[kh]:[A-Za-z0-9._:@/+=-]+\}:log$/);
+        assert.match(stored, /^rl:\{api:[kh]:[A-Za-z0-9._:@/+=-]+\}:ll$/);
         assert.ok(stored.length <= 200);
         if (key.length > 128 || key === '' || /[^A-Za-z0-9._:@/+=-]/.test(key)) assert.ok(stored.startsWith('rl:{api:h:'), 'unsafe keys are hashed');
         const before = seen.get(stored);
