@@ -140,7 +140,6 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const blocked = (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' ? new Map<string, { until: number; resetAt: number }>() : undefined;
 
   const checkSync = store.checkSync?.bind(store);
-  const fastCheck = store.bindSync?.(policy);
   const toResult = (r: StoreCheckResult): RateLimitResult => (
     { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, retryAfterMs: r.retryAfterMs }
   );
@@ -171,22 +170,24 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     return storageKey;
   };
 
+  const fastCheck = store.bindSync?.(policy, keyOf);
+
   return {
     name, algorithm, limit, windowMs, capacity, store,
     check(key: string): Promise<RateLimitResult> {
+      if (fastCheck !== undefined && typeof key === 'string') {
+        try {
+          return Promise.resolve(fastCheck(key));
+        } catch (error) {
+          return Promise.reject(storeError(store, error));
+        }
+      }
       let storeKey = storageKeys.get(key);
       if (storeKey === undefined) {
         try {
           storeKey = keyOf(key);
         } catch (error) {
           return Promise.reject(error);
-        }
-      }
-      if (fastCheck !== undefined) {
-        try {
-          return Promise.resolve(fastCheck(storeKey));
-        } catch (error) {
-          return Promise.reject(storeError(store, error));
         }
       }
       if (blocked) {

@@ -9,10 +9,15 @@ import {
 } from './algorithms.js';
 import type { RateLimitResult, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
+/** Client keys whose entries one bound limiter remembers (cleared when full), and their longest length. */
+const MAX_HELD_KEYS = 10_000;
+const MAX_HELD_KEY_LENGTH = 256;
 
 interface Entry {
   /** Epoch ms after which the entry equals a fresh key and may be dropped. */
   expiresAt: number;
+  /** Set once the store dropped the entry: a limiter holding it must look the key up again. */
+  dropped?: boolean;
   log?: SlidingLogState;
   window?: SlidingWindowState;
   bucket?: TokenBucketState;
@@ -52,11 +57,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepEveryMs = 60_000;
 
+  function drop(key: string, entry: Entry): void {
+    entry.dropped = true;
+    entries.delete(key);
+  }
+
   function sweep(limit = Infinity): void {
     const now = clock();
     let visited = 0;
     for (const [key, entry] of entries) {
-      if (entry.expiresAt <= now) entries.delete(key);
+      if (entry.expiresAt <= now) drop(key, entry);
       if (++visited >= limit) break;
     }
     if (entries.size === 0 && sweepTimer) {
@@ -76,13 +86,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
   function entryFor(key: string, policy: RateLimitStorePolicy, now: number, create: boolean): Entry | undefined {
     let entry = entries.get(key);
     if (entry && entry.expiresAt <= now) {
-      entries.delete(key);
+      drop(key, entry);
       entry = undefined;
     }
     if (entry || !create) return entry;
     if (entries.size >= maxKeys) {
       sweep(64);
-      if (entries.size >= maxKeys) entries.delete(entries.keys().next().value as string);
+      if (entries.size >= maxKeys) {
+        const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
+        drop(oldestKey, oldest);
+      }
     }
     entry = { expiresAt: now };
     entries.set(key, entry);
@@ -115,21 +128,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     return outcome; // an AlgorithmOutcome is a StoreCheckResult (plus `current`)
   }
 
-  // One limiter's hot path: one clock read, one Map lookup, the allowed case of its algorithm
-  // inlined on the entry's state (same arithmetic as algorithms.ts), one result object. The
-  // rare cases (rejection, sliding log) run the shared algorithm functions.
-  function bindSync(policy: RateLimitStorePolicy): (key: string) => RateLimitResult {
+  // One limiter's hot path: one Map lookup (the limiter's own table of recent client keys to
+  // their entries, so no storage key is built or hashed), one clock read, the allowed case of
+  // its algorithm inlined on the entry's state (same arithmetic as algorithms.ts), one result
+  // object. The rare cases (rejection, sliding log) run the shared algorithm functions. A held
+  // entry that the store dropped (expired and swept, evicted, reset) is looked up again.
+  function bindSync(policy: RateLimitStorePolicy, storageKey: (clientKey: string) => string): (clientKey: string) => RateLimitResult {
     const { algorithm, limit, windowMs, capacity } = policy;
     const wallClock = clock === Date.now;
+    const held = new Map<string, Entry>();
     const result = (outcome: AlgorithmOutcome, now: number): RateLimitResult => ({
       allowed: outcome.allowed, limit: capacity, remaining: outcome.remaining,
       resetAt: (wallClock ? now : Date.now()) + outcome.resetAfterMs, retryAfterMs: outcome.retryAfterMs,
     });
     // An expired entry equals a fresh key: reset it in place (a busy token bucket expires within
     // milliseconds of each check; dropping and re-inserting it would churn the Map).
-    const live = (key: string, now: number): Entry => {
-      const entry = entries.get(key);
-      if (entry === undefined) return entryFor(key, policy, now, true)!;
+    const live = (clientKey: string, now: number): Entry => {
+      let entry = held.get(clientKey);
+      if (entry === undefined || entry.dropped === true) {
+        const key = storageKey(clientKey);
+        entry = entries.get(key) ?? entryFor(key, policy, now, true)!;
+        if (clientKey.length <= MAX_HELD_KEY_LENGTH) {
+          if (held.size >= MAX_HELD_KEYS) held.clear();
+          held.set(clientKey, entry);
+        }
+      }
       if (entry.expiresAt <= now) {
         entry.log = undefined;
         entry.window = undefined;
@@ -182,7 +205,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     }
     return (key) => {
       const now = clock();
-      return general(live(key, now), now);
+      const entry = live(key, now);
+      let state = entry.log;
+      if (state === undefined || state.times.length > limit) state = entry.log = newSlidingLog(limit);
+      const { times } = state;
+      const size = times.length;
+      const horizon = now - windowMs;
+      while (state.count > 0 && times[state.head]! <= horizon) {
+        state.head = (state.head + 1) % size;
+        state.count--;
+      }
+      // full (a rejection) or the ring must grow: the shared function handles both
+      if (state.count >= limit || state.count === size) return general(entry, now);
+      times[(state.head + state.count) % size] = now;
+      state.count++;
+      entry.expiresAt = now + windowMs; // the newest entry is now: the log is empty a window later
+      return {
+        allowed: true, limit: capacity, remaining: limit - state.count,
+        resetAt: (wallClock ? now : Date.now()) + windowMs, retryAfterMs: 0,
+      };
     };
   }
 
@@ -204,10 +245,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
       return Promise.resolve({ remaining: outcome.remaining, current: outcome.current, resetAfterMs: outcome.resetAfterMs });
     },
     reset(key: string): Promise<void> {
-      entries.delete(key);
+      const entry = entries.get(key);
+      if (entry !== undefined) drop(key, entry);
       return Promise.resolve();
     },
     clear() {
+      for (const entry of entries.values()) entry.dropped = true;
       entries.clear();
       if (sweepTimer) clearInterval(sweepTimer);
       sweepTimer = undefined;

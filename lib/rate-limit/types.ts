@@ -73,9 +73,10 @@ export interface RateLimitStore {
   checkSync?(key: string, policy: RateLimitStorePolicy): StoreCheckResult;
   /**
    * Optional, for in-process stores: a synchronous checker specialised for one policy that
-   * answers the limiter's result directly (the memory store's hot path).
+   * takes the client key (`storageKey` turns it into the namespaced key) and answers the
+   * limiter's result directly (the memory store's hot path).
    */
-  bindSync?(policy: RateLimitStorePolicy): (key: string) => RateLimitResult;
+  bindSync?(policy: RateLimitStorePolicy, storageKey: (clientKey: string) => string): (clientKey: string) => RateLimitResult;
   /** Reads the state of `key` without counting. */
   info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult>;
   /** Forgets `key`. */
