@@ -14,6 +14,8 @@ export interface ClientKeyRequest {
   ip?: string | undefined;
   socket?: { remoteAddress?: string | undefined } | undefined;
   user?: unknown;
+  /** The Express app (its `trust proxy` setting). */
+  app?: { get(setting: string): unknown } | undefined;
 }
 
 /** Expands an IPv6 address to 8 groups of 16 bits; `undefined` if it is not one. */
@@ -94,7 +96,10 @@ export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipK
   }
   const apiKey = headerValue(req.headers['x-api-key'])?.trim();
   if (apiKey) return `apikey:${sha256Base64Url(apiKey)}`;
-  const ip = req.ip ?? req.socket?.remoteAddress;
+  // With `trust proxy` off (Express's default) `req.ip` IS the socket's address: read it directly
+  // and skip Express's X-Forwarded-For parse (proxy-addr) on every request.
+  const direct = req.app !== undefined && !req.app.get('trust proxy') ? req.socket?.remoteAddress : undefined;
+  const ip = direct ?? req.ip ?? req.socket?.remoteAddress;
   if (!ip) return 'ip:unknown';
   let key = ipKeys?.get(ip);
   if (key === undefined) {

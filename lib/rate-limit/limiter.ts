@@ -82,6 +82,13 @@ const optionsSchema = z.object({
   env: z.record(z.string(), z.string().optional()).optional(),
 }).strict();
 
+/**
+ * Internal: a limiter whose store answers in process (memory) carries a synchronous check under
+ * this symbol, so the middleware can answer without a promise hop. It throws what `check()`
+ * would reject with.
+ */
+export const SYNC_CHECK: unique symbol = Symbol.for('express-platform-kit.rate-limit.syncCheck') as never;
+
 const MAX_BLOCKED_KEYS = 10_000;
 const MAX_CACHED_KEYS = 10_000;
 const unnamedPerBackend = new WeakMap<object, number>();
@@ -172,7 +179,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
 
   const fastCheck = store.bindSync?.(policy, keyOf);
 
-  return {
+  const limiter: RateLimiter = {
     name, algorithm, limit, windowMs, capacity, store,
     check(key: string): Promise<RateLimitResult> {
       if (fastCheck !== undefined && typeof key === 'string') {
@@ -227,4 +234,16 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       }
     },
   };
+  if (fastCheck !== undefined) {
+    const syncCheck = (key: string): RateLimitResult => {
+      if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
+      try {
+        return fastCheck(key);
+      } catch (error) {
+        throw storeError(store, error);
+      }
+    };
+    Object.defineProperty(limiter, SYNC_CHECK, { value: syncCheck });
+  }
+  return limiter;
 }

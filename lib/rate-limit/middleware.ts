@@ -11,7 +11,7 @@ import { getLogger } from '../logging/logger.js';
 import { withOpenApiMetadata } from '../openapi/metadata.js';
 import { defaultClientKey } from './client-key.js';
 import { rateLimitHeaders, rateLimitedError, setRateLimitHeaders } from './headers.js';
-import { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
+import { SYNC_CHECK, createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
 import type { RateLimitResult } from './types.js';
 
 /** Paths never counted by default (the reference's list plus `/metrics`). */
@@ -123,18 +123,22 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const skip = settings.skip;
   let warnedTrustProxy = false;
 
+  // Header values that only change with the result, built once (strings: Node validates and
+  // stringifies every header value, a number costs a conversion more).
   const policyHeader = `"${limiter.name}";q=${limiter.capacity};w=${Math.max(1, Math.ceil(limiter.windowMs / 1000))}`;
+  const limitText = String(limiter.capacity);
+  const itemPrefix = `"${limiter.name}";r=`;
   function answer(result: RateLimitResult, res: Response, next: NextFunction): void {
     if (result.allowed) {
       // hot path: set the headers directly (same values as rateLimitHeaders())
       if (!res.headersSent) {
         if (headerOptions.legacy) {
-          res.setHeader('X-RateLimit-Limit', result.limit);
-          res.setHeader('X-RateLimit-Remaining', result.remaining);
-          res.setHeader('X-RateLimit-Reset', Math.ceil(result.resetAt / 1000));
+          res.setHeader('X-RateLimit-Limit', result.limit === limiter.capacity ? limitText : String(result.limit));
+          res.setHeader('X-RateLimit-Remaining', String(result.remaining));
+          res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAt / 1000)));
         }
         if (headerOptions.standard) {
-          const item = `"${limiter.name}";r=${result.remaining};t=${Math.max(0, Math.ceil((result.resetAt - Date.now()) / 1000))}`;
+          const item = `${itemPrefix}${result.remaining};t=${Math.max(0, Math.ceil((result.resetAt - Date.now()) / 1000))}`;
           const policies = res.getHeader('RateLimit-Policy');
           const items = res.getHeader('RateLimit');
           res.setHeader('RateLimit-Policy', policies === undefined ? policyHeader : `${String(policies)}, ${policyHeader}`);
@@ -169,7 +173,26 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     }
   }
 
+  // In-process stores (memory) answer synchronously: no promise hop per request.
+  const syncCheck = (limiter as { [SYNC_CHECK]?: (key: string) => RateLimitResult })[SYNC_CHECK];
+
+  function failed(error: unknown, key: string, res: Response, next: NextFunction): void {
+    if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') storeFailed(error, key, res, next);
+    else next(error);
+  }
+
   function run(key: string, res: Response, next: NextFunction): void {
+    if (syncCheck !== undefined) {
+      let result: RateLimitResult;
+      try {
+        result = syncCheck(key);
+      } catch (error) {
+        failed(error, key, res, next);
+        return;
+      }
+      answer(result, res, next);
+      return;
+    }
     limiter.check(key).then(
       (result) => {
         if (stats.storeDown) {
@@ -178,39 +201,44 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
         }
         answer(result, res, next);
       },
-      (error: unknown) => {
-        if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') storeFailed(error, key, res, next);
-        else next(error);
-      },
+      (error: unknown) => failed(error, key, res, next),
     ).catch(next); // never an unhandled rejection, whatever throws above
   }
 
+  // The key is worked out inside the try; next() and the check run outside it, so an error
+  // thrown further down the chain can never reach this catch and call next() a second time.
+  const keyOf = (key: string | undefined, req: Request): string => (typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet, ipKeys));
   const middleware = function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
+    let key: string | undefined;
+    let pendingKey: Promise<string | undefined> | undefined;
     try {
       const url = req.originalUrl ?? req.url;
       const query = url.indexOf('?');
-      if (isExempt(query === -1 ? url : url.slice(0, query)) || (skip !== undefined && skip(req))) {
-        next();
-        return;
-      }
-      if (!warnedTrustProxy && req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
-        warnedTrustProxy = true;
-        emitKitWarning('WARN_TRUST_PROXY_OFF',
-          'X-Forwarded-For arrived but Express "trust proxy" is off: every client behind the proxy shares the proxy\'s rate limit. ' +
-          'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
-      }
-      if (keyGenerator === undefined) {
-        run(defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
-        return;
-      }
-      const custom = keyGenerator(req);
-      if (typeof custom === 'string' || custom === undefined) {
-        run(custom || defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
-      } else {
-        Promise.resolve(custom).then((key) => run(typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet, ipKeys), res, next), next);
+      if (!(isExempt(query === -1 ? url : url.slice(0, query)) || (skip !== undefined && skip(req)))) {
+        if (!warnedTrustProxy && req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
+          warnedTrustProxy = true;
+          emitKitWarning('WARN_TRUST_PROXY_OFF',
+            'X-Forwarded-For arrived but Express "trust proxy" is off: every client behind the proxy shares the proxy\'s rate limit. ' +
+            'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
+        }
+        if (keyGenerator === undefined) {
+          key = defaultClientKey(req, ipv6Subnet, ipKeys);
+        } else {
+          const custom = keyGenerator(req);
+          if (typeof custom === 'string' || custom === undefined) key = keyOf(custom, req);
+          else pendingKey = Promise.resolve(custom);
+        }
       }
     } catch (error) {
       next(error);
+      return;
+    }
+    if (key !== undefined) {
+      run(key, res, next);
+    } else if (pendingKey !== undefined) {
+      pendingKey.then((custom) => run(keyOf(custom, req), res, next), next).catch(next);
+    } else {
+      next(); // exempt or skipped: not counted, no headers
     }
   };
   Object.defineProperty(middleware, 'limiter', { value: limiter, enumerable: true });
