@@ -164,3 +164,55 @@ forEachExpress('rate-limit: rateLimit() middleware', ({ create }) => {
     }), { numRuns: 40 });
   });
 });
+
+describe('rate-limit: rateLimit() call discipline', () => {
+  // a request as the middleware reads it, outside Express (plain node:http users, tests)
+  const fakeRequest = () => ({ originalUrl: '/api/x', url: '/api/x', headers: {}, ip: '192.0.2.1', socket: { remoteAddress: '192.0.2.1' } });
+  const fakeResponse = () => {
+    const headers = new Map<string, unknown>();
+    return {
+      headersSent: false, headers,
+      setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), value),
+      getHeader: (name: string) => headers.get(name.toLowerCase()),
+    };
+  };
+
+  it('answers a memory limiter in the same tick: next() has run when the middleware returns', () => {
+    const middleware = rateLimit({ name: uniqueName(), store: 'memory', limit: 2, windowMs: 60_000 });
+    const res = fakeResponse();
+    const calls: unknown[] = [];
+    middleware(fakeRequest() as never, res as never, (error?: unknown) => calls.push(error));
+    assert.deepEqual(calls, [undefined]);
+    assert.equal(res.headers.get('x-ratelimit-remaining'), '1');
+  });
+
+  it('never calls next() twice when a later handler throws synchronously', () => {
+    const middleware = rateLimit({ name: uniqueName(), store: 'memory', limit: 2, windowMs: 60_000 });
+    let calls = 0;
+    const failure = new Error('thrown by the next handler');
+    assert.throws(() => middleware(fakeRequest() as never, fakeResponse() as never, () => {
+      calls++;
+      throw failure;
+    }), failure);
+    assert.equal(calls, 1, 'the error reaches the caller (Express catches it), not a second next()');
+    let exemptCalls = 0;
+    assert.throws(() => middleware({ ...fakeRequest(), originalUrl: '/health', url: '/health' } as never, fakeResponse() as never, () => {
+      exemptCalls++;
+      throw failure;
+    }), failure);
+    assert.equal(exemptCalls, 1, 'same on an exempt path');
+  });
+
+  it('passes a failing async key function to next() once', async () => {
+    const middleware = rateLimit({ name: uniqueName(), store: 'memory', limit: 2, windowMs: 60_000, keyGenerator: () => Promise.reject(new Error('lookup failed')) });
+    const errors = await new Promise<unknown[]>((resolve) => {
+      const seen: unknown[] = [];
+      middleware(fakeRequest() as never, fakeResponse() as never, (error?: unknown) => {
+        seen.push(error);
+        setImmediate(() => resolve(seen));
+      });
+    });
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0] as Error).message, 'lookup failed');
+  });
+});
