@@ -50,7 +50,7 @@ interface Batch {
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
   /**
-   * Most checks sent in one script call (default 128). A batch holds the checks issued in one
+   * Most checks sent in one script call (default 32). A batch holds the checks issued in one
    * event-loop turn; larger turns are split. `1` sends one script call per check.
    */
   maxBatchSize?: number;
@@ -109,7 +109,7 @@ export class RedisNotReadyError extends Error {
  * ```
  */
 export function createRedisStore(client: RedisClient, options: RedisStoreOptions = {}): RedisRateLimitStore {
-  const maxBatchSize = options.maxBatchSize ?? 128;
+  const maxBatchSize = options.maxBatchSize ?? 32;
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 1000) {
     throw new RangeError('"maxBatchSize" option must be an integer from 1 to 1000');
   }

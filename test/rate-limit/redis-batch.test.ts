@@ -60,12 +60,14 @@ describe('rate-limit: batched Redis store (private server)', function () {
   }
 
   describe('batching', () => {
-    it('50 concurrent checks on distinct keys of one limiter cost exactly one EVALSHA', async () => {
+    it('30 concurrent checks on distinct keys of one limiter cost exactly one EVALSHA (default batch of 32)', async () => {
       const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), limit: 5, windowMs: 60_000 });
       await warmUp(limiter);
-      const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 50 }, (_, i) => limiter.check(`user:${i}`))));
+      const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 30 }, (_, i) => limiter.check(`user:${i}`))));
       assert.equal(calls, 1);
-      assert.deepEqual(summary(result), Array.from({ length: 50 }, () => [true, 4]));
+      assert.deepEqual(summary(result), Array.from({ length: 30 }, () => [true, 4]));
+      const { calls: split } = await countEvalsha(() => Promise.all(Array.from({ length: 100 }, (_, i) => limiter.check(`other:${i}`))));
+      assert.equal(split, 4, '100 checks in one turn: ceil(100/32) script calls');
     });
 
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
