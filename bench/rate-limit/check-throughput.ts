@@ -77,6 +77,15 @@ async function main(): Promise<void> {
     const erlMemory = new MemoryStore();
     erlMemory.init({ windowMs: WINDOW_MS } as never);
     memoryContenders['express-rate-limit MemoryStore'] = (key) => erlMemory.increment(key);
+    // The floor of any honest in-memory check: one Map lookup, one clock read, one fresh result
+    // object, one promise (no window logic at all). No limiter can beat it in this loop.
+    const floorEntries = new Map<string, { hits: number }>();
+    memoryContenders['floor: Map get + Date.now() + result object + promise'] = (key) => {
+      let entry = floorEntries.get(key);
+      if (entry === undefined) floorEntries.set(key, (entry = { hits: 0 }));
+      entry.hits++;
+      return Promise.resolve({ allowed: true, limit: LIMIT, remaining: LIMIT - entry.hits, resetAt: Date.now() + WINDOW_MS, retryAfterMs: 0 });
+    };
     const memoryResults = await measure(memoryContenders);
     erlMemory.shutdown();
 
