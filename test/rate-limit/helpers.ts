@@ -1,6 +1,7 @@
 /** Shared fixtures of the rate-limit tests: an app with normal, exempt and error routes. */
 import { randomUUID } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
+import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { errorHandler } from '../../lib/errors/index.js';
 
@@ -41,4 +42,11 @@ export async function collectWarnings(fn: () => Promise<void>): Promise<string[]
     process.off('warning', listener);
   }
   return codes;
+}
+
+/** `calls=` of `command` in INFO commandstats (0 when the command has not run since RESETSTAT). */
+export async function commandCalls(admin: Redis, command: string): Promise<number> {
+  const stats = await admin.info('commandstats');
+  const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats);
+  return match ? Number(match[1]) : 0;
 }

@@ -4,25 +4,18 @@
  * under `pcall`; and the sliding log as a list (expired head trimmed exactly, live entries
  * counted by a read-only look, a lowered limit waiting for the right entry).
  * Call counts come from the server's own `INFO commandstats` on private servers, so no other
- * test's traffic is counted.
+ * test's traffic is counted. The cluster case is in cluster.test.ts (one cluster per run).
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { isKitError } from '../../lib/errors/index.js';
 import {
   RATE_LIMIT_ALGORITHMS, createRateLimiter, createRedisStore, rateLimitStorageKey,
   type RateLimitAlgorithm, type RateLimitResult, type RateLimiter,
 } from '../../lib/rate-limit/index.js';
-import { startCluster, startRedis, type RedisClusterHandle, type RedisServerHandle } from '../support/redis-server.js';
-import { uniqueName } from './helpers.js';
-
-/** `calls=` of `command` in INFO commandstats (0 when the command has not run since RESETSTAT). */
-async function commandCalls(admin: Redis, command: string): Promise<number> {
-  const stats = await admin.info('commandstats');
-  const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats);
-  return match ? Number(match[1]) : 0;
-}
+import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
+import { commandCalls, uniqueName } from './helpers.js';
 
 const isStoreUnavailable = (error: unknown): boolean => isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE';
 
@@ -210,41 +203,6 @@ describe('rate-limit: batched Redis store (private server)', function () {
       assert.deepEqual(summary(result), [[true, 2], [true, 1], [true, 0], [false, 0], [false, 0]]);
     });
   });
-});
-
-describe('rate-limit: batched Redis store on a Redis Cluster (3 masters)', function () {
-  this.timeout(60_000);
-  let handle: RedisClusterHandle;
-  let cluster: Cluster;
-
-  before(async () => {
-    handle = await startCluster();
-    cluster = new Cluster(handle.nodes, { enableAutoPipelining: true });
-    await cluster.ping();
-  });
-  after(async () => {
-    await cluster?.quit();
-    await handle?.stop();
-  });
-
-  const evalshaOnMasters = async () => (await Promise.all(cluster.nodes('master').map((node) => commandCalls(node, 'evalsha')))).reduce((a, b) => a + b, 0);
-
-  for (const algorithm of RATE_LIMIT_ALGORITHMS) {
-    it(`${algorithm}: 200 concurrent checks over 40 keys (5 each, limit 3) → exactly 3 allowed per key, in order, one script call per key's batch`, async () => {
-      const limiter = createRateLimiter({ name: uniqueName(), redis: cluster, algorithm, limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
-      // cache the script on every master (40 keys spread over 3 masters: all of them, but for ~3e-7)
-      await Promise.all(Array.from({ length: 40 }, (_, i) => limiter.check(`warm:${i}`)));
-      await Promise.all(cluster.nodes('master').map((node) => node.config('RESETSTAT')));
-      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => limiter.check(`user:${i % 40}`)));
-      const calls = await evalshaOnMasters();
-      for (let key = 0; key < 40; key++) {
-        const ofKey = results.filter((_, i) => i % 40 === key);
-        assert.equal(ofKey.filter((r) => r.allowed).length, 3, `user:${key}`);
-        assert.deepEqual(summary(ofKey), [[true, 2], [true, 1], [true, 0], [false, 0], [false, 0]], `user:${key}`);
-      }
-      assert.equal(calls, 40, 'batched per hash tag: one EVALSHA per key, not one per check');
-    });
-  }
 });
 
 describe('rate-limit: batched Redis store loses its connection mid-batch', function () {
