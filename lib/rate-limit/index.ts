@@ -13,7 +13,7 @@ export {
 } from './types.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
 export { createMemoryStore, type MemoryStoreOptions, type MemoryRateLimitStore } from './memory-store.js';
-export { createRedisStore, type RedisRateLimitStore } from './redis-store.js';
+export { createRedisStore, type RedisRateLimitStore, type RedisStoreOptions } from './redis-store.js';
 export { rateLimitStorageKey } from './keys.js';
 export { rateLimitIpKey, defaultClientKey as rateLimitClientKey, type ClientKeyRequest } from './client-key.js';
 export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './headers.js';
