@@ -177,16 +177,25 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     return storageKey;
   };
 
+  // In-process stores (memory): one synchronous checker for this policy, by client key.
   const fastCheck = store.bindSync?.(policy, keyOf);
+  const syncCheck = fastCheck === undefined ? undefined : (key: string): RateLimitResult => {
+    if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
+    try {
+      return fastCheck(key);
+    } catch (error) {
+      throw storeError(store, error);
+    }
+  };
 
   const limiter: RateLimiter = {
     name, algorithm, limit, windowMs, capacity, store,
     check(key: string): Promise<RateLimitResult> {
-      if (fastCheck !== undefined && typeof key === 'string') {
+      if (syncCheck !== undefined) {
         try {
-          return Promise.resolve(fastCheck(key));
+          return Promise.resolve(syncCheck(key));
         } catch (error) {
-          return Promise.reject(storeError(store, error));
+          return Promise.reject(error);
         }
       }
       let storeKey = storageKeys.get(key);
@@ -234,16 +243,6 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       }
     },
   };
-  if (fastCheck !== undefined) {
-    const syncCheck = (key: string): RateLimitResult => {
-      if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
-      try {
-        return fastCheck(key);
-      } catch (error) {
-        throw storeError(store, error);
-      }
-    };
-    Object.defineProperty(limiter, SYNC_CHECK, { value: syncCheck });
-  }
+  if (syncCheck !== undefined) Object.defineProperty(limiter, SYNC_CHECK, { value: syncCheck });
   return limiter;
 }
