@@ -10,7 +10,8 @@
  * - req/s: what autocannon measured (noisy: ±5-10 % between rounds on a 2-core VM);
  * - capacity: bare's server CPU per request / the variant's (from the server's own
  *   `process.cpuUsage()` around the run), i.e. the req/s a saturated server core would reach
- *   relative to bare. It excludes autocannon's and Redis's CPU and is stable to ~1-2 %.
+ *   relative to bare. It excludes autocannon's and Redis's CPU; with the server saturated it
+ *   tracks req/s, and it moves as much when the host's speed drifts between rounds.
  *
  * Run: flock /tmp/epk-bench.lock sh -c 'BENCH_ROUNDS=7 BENCH_DURATION_S=4 npx tsx bench/rate-limit/http.ts'
  */

@@ -34,3 +34,13 @@ export function rateLimitStorageKey(name: string, algorithm: RateLimitAlgorithm,
   const encoded = SAFE_KEY.test(clientKey) ? `k:${clientKey}` : `h:${sha256Base64Url(clientKey)}`;
   return `rl:{${name}:${encoded}}:${ALGORITHM_SUFFIX[algorithm]}`;
 }
+
+/**
+ * The hash tag of a storage key (what `{…}` encloses; equal tags share a Redis Cluster slot).
+ * Every key from {@link rateLimitStorageKey} has one; a key without braces is its own tag.
+ */
+export function storageKeyHashTag(storageKey: string): string {
+  const open = storageKey.indexOf('{');
+  const close = storageKey.indexOf('}', open + 1);
+  return open === -1 || close === -1 ? storageKey : storageKey.slice(open + 1, close);
+}

@@ -177,8 +177,9 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     return storageKey;
   };
 
-  // In-process stores (memory): one synchronous checker for this policy, by client key.
-  const fastCheck = store.bindSync?.(policy, keyOf);
+  // In-process stores (memory): one synchronous checker for this policy, by client key. The
+  // store remembers its recent keys' entries itself, so the storage key is built uncached.
+  const fastCheck = store.bindSync?.(policy, (clientKey) => rateLimitStorageKey(name, algorithm, clientKey));
   const syncCheck = fastCheck === undefined ? undefined : (key: string): RateLimitResult => {
     if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
     try {

@@ -133,7 +133,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       // hot path: set the headers directly (same values as rateLimitHeaders())
       if (!res.headersSent) {
         if (headerOptions.legacy) {
-          res.setHeader('X-RateLimit-Limit', result.limit === limiter.capacity ? limitText : String(result.limit));
+          res.setHeader('X-RateLimit-Limit', limitText); // result.limit is always the capacity (fallback included)
           res.setHeader('X-RateLimit-Remaining', String(result.remaining));
           res.setHeader('X-RateLimit-Reset', String(Math.ceil(result.resetAt / 1000)));
         }
@@ -207,7 +207,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
 
   // The key is worked out inside the try; next() and the check run outside it, so an error
   // thrown further down the chain can never reach this catch and call next() a second time.
-  const keyOf = (key: string | undefined, req: Request): string => (typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet, ipKeys));
+  const clientKeyOf = (key: string | undefined, req: Request): string => (typeof key === 'string' && key !== '' ? key : defaultClientKey(req, ipv6Subnet, ipKeys));
   const middleware = function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
     let key: string | undefined;
     let pendingKey: Promise<string | undefined> | undefined;
@@ -225,7 +225,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
           key = defaultClientKey(req, ipv6Subnet, ipKeys);
         } else {
           const custom = keyGenerator(req);
-          if (typeof custom === 'string' || custom === undefined) key = keyOf(custom, req);
+          if (typeof custom === 'string' || custom === undefined) key = clientKeyOf(custom, req);
           else pendingKey = Promise.resolve(custom);
         }
       }
@@ -236,7 +236,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     if (key !== undefined) {
       run(key, res, next);
     } else if (pendingKey !== undefined) {
-      pendingKey.then((custom) => run(keyOf(custom, req), res, next), next).catch(next);
+      pendingKey.then((custom) => run(clientKeyOf(custom, req), res, next), next).catch(next);
     } else {
       next(); // exempt or skipped: not counted, no headers
     }

@@ -23,6 +23,7 @@
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 import type { RedisClient } from '../redis/index.js';
+import { storageKeyHashTag } from './keys.js';
 import { PACKED_REMAINING_UNIT, rateLimitBatchLua, rateLimitLua } from './redis-scripts.js';
 import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
@@ -74,13 +75,6 @@ function decodeCheck(reply: ScriptReply): StoreCheckResult {
 function decodeInfo(reply: ScriptReply): StoreInfoResult {
   if (typeof reply === 'number') throw new TypeError('unexpected packed reply to a read-only rate limit script');
   return { remaining: reply[1], current: reply[4], resetAfterMs: reply[3] };
-}
-
-/** The `{…}` hash tag of a storage key (they all have one): equal tags share a cluster slot. */
-function hashTag(key: string): string {
-  const open = key.indexOf('{');
-  const close = key.indexOf('}', open + 1);
-  return open === -1 || close === -1 ? key : key.slice(open + 1, close);
 }
 
 /** A {@link RateLimitStore} on Redis, exposing the client it uses. */
@@ -182,7 +176,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   }
 
   function enqueue(key: string, scripts: PolicyScripts, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void): void {
-    const slotKey: PolicyScripts | string = cluster ? `${scripts.batch.sha}\n${hashTag(key)}` : scripts;
+    const slotKey: PolicyScripts | string = cluster ? `${scripts.batch.sha}\n${storageKeyHashTag(key)}` : scripts;
     let batch = open.get(slotKey);
     if (batch === undefined || batch.keys.length >= maxBatchSize) {
       if (batch !== undefined) send(batch, 'EVALSHA'); // full: send it now, start the next one
