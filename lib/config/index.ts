@@ -17,4 +17,4 @@ export {
   envList,
   type ConfigIssue,
 } from './settings.js';
-export { emitKitWarning, disableKitWarning, resetKitWarnings, KIT_WARNING_TYPE, type KitWarningCode } from './warnings.js';
+export { emitKitWarning, disableKitWarning, resetKitWarnings, KIT_WARNING_TYPE, KIT_WARNING_CODES, type KitWarningCode } from './warnings.js';

@@ -5,8 +5,29 @@
  * observed with `process.on('warning')` or silenced by code.
  */
 
+/**
+ * Every warning code the kit can emit: a closed list, so a misspelled code is a compile error
+ * and test/config/warnings.test.ts can check that docs/config.md documents each one (and no
+ * other).
+ */
+export const KIT_WARNING_CODES = [
+  'WARN_AUTH_JWKS_INSECURE_URL',
+  'WARN_AUTH_SYMMETRIC_ALGORITHM',
+  'WARN_AUTH_WEAK_KEY',
+  'WARN_CLOUD_LOGGING_FAILED',
+  'WARN_CLOUD_LOGGING_UNAVAILABLE',
+  'WARN_LOG_FILE_WRITE_FAILED',
+  'WARN_RATE_LIMIT_STORE_UNAVAILABLE',
+  'WARN_RATE_LIMIT_UNNAMED_SHARED_STORE',
+  'WARN_RATE_LIMIT_WINDOW_MS_SMALL',
+  'WARN_REDIS_CONNECTION',
+  'WARN_REQUEST_CONTEXT_MISSING',
+  'WARN_TRUST_PROXY_OFF',
+  'WARN_TRUST_PROXY_PERMISSIVE',
+] as const;
+
 /** A warning code, e.g. `WARN_TRUST_PROXY_OFF`. */
-export type KitWarningCode = `WARN_${string}`;
+export type KitWarningCode = (typeof KIT_WARNING_CODES)[number];
 
 const emitted = new Set<string>();
 const disabled = new Set<string>(

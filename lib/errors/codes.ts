@@ -8,6 +8,7 @@ export const KIT_ERROR_CODES = [
   // generic HTTP (errors created with `httpError(status, detail)` without a more specific code)
   'ERR_HTTP',
   'ERR_VALIDATION',
+  'ERR_PAYLOAD_TOO_LARGE',
   'ERR_INTERNAL',
   // auth
   'ERR_AUTH_MISSING',
@@ -22,6 +23,7 @@ export const KIT_ERROR_CODES = [
   // api keys
   'ERR_API_KEY_MISSING',
   'ERR_API_KEY_INVALID',
+  'ERR_API_KEY_BUSY',
   // sessions
   'ERR_SESSION_INVALID',
   // rate limiting and stores

@@ -16,6 +16,8 @@ export interface HttpErrorOptions {
   expose?: boolean;
   /** The underlying error (logged, never rendered). */
   cause?: unknown;
+  /** Already reported in the log by the module that raised it (see `KitErrorOptions.reported`). */
+  reported?: boolean;
 }
 
 /**
@@ -37,7 +39,7 @@ export class HttpError extends KitError {
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     const safeStatus = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
     const text = message ?? STATUS_CODES[safeStatus] ?? 'Error';
-    super(options.code ?? 'ERR_HTTP', text, { cause: options.cause });
+    super(options.code ?? 'ERR_HTTP', text, { cause: options.cause, reported: options.reported });
     this.status = safeStatus;
     this.statusCode = safeStatus;
     this.expose = options.expose ?? safeStatus < 500;

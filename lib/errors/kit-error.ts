@@ -9,6 +9,12 @@ const KIT_ERROR_BRAND = Symbol.for('express-platform-kit.KitError');
 export interface KitErrorOptions {
   /** The underlying error, kept for logs; never rendered to clients. */
   cause?: unknown;
+  /**
+   * The module that raised it has already reported this failure in the log (for example one
+   * line when a store outage starts and one when it ends): `errorHandler()` does not log it
+   * again per request.
+   */
+  reported?: boolean;
 }
 
 /**
@@ -23,10 +29,13 @@ export interface KitErrorOptions {
 export class KitError extends Error {
   /** Stable code from {@link KitErrorCode}; branch on this, not on `message`. */
   readonly code: KitErrorCode;
+  /** See {@link KitErrorOptions.reported}. */
+  reported: boolean;
 
   constructor(code: KitErrorCode, message: string, options: KitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.reported = options.reported === true;
     this.name = new.target.name;
     Object.defineProperty(this, KIT_ERROR_BRAND, { value: true });
   }

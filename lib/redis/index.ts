@@ -75,3 +75,4 @@ export async function closeSharedRedis(): Promise<void> {
 }
 
 export { Redis, Cluster };
+export { withDeadline, DEFAULT_STORE_TIMEOUT_MS } from './deadline.js';

@@ -64,11 +64,11 @@ describe('config: coded warnings', () => {
     const listener = (warning: Error & { code?: string }) => seen.push(warning);
     process.on('warning', listener);
     try {
-      assert.equal(emitKitWarning('WARN_TEST', 'first'), true);
-      assert.equal(emitKitWarning('WARN_TEST', 'again'), false);
-      assert.equal(emitKitWarning('WARN_TEST', 'other key', 'k2'), true);
+      assert.equal(emitKitWarning('WARN_REDIS_CONNECTION', 'first'), true);
+      assert.equal(emitKitWarning('WARN_REDIS_CONNECTION', 'again'), false);
+      assert.equal(emitKitWarning('WARN_REDIS_CONNECTION', 'other key', 'k2'), true);
       await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(seen.filter((w) => w.code === 'WARN_TEST').map((w) => w.message), ['first', 'other key']);
+      assert.deepEqual(seen.filter((w) => w.code === 'WARN_REDIS_CONNECTION').map((w) => w.message), ['first', 'other key']);
       assert.equal(seen[0]?.name, 'KitWarning');
     } finally {
       process.off('warning', listener);
