@@ -1,0 +1,6 @@
+/**
+ * Express glue shared by the feature modules (internal: not a subpath export). Sits above
+ * errors/config and below auth, rate-limit, session and api-key.
+ */
+export { asyncMiddleware, type MiddlewareBody } from './async-middleware.js';
+export { trustProxyCheck } from './trust-proxy.js';
