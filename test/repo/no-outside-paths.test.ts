@@ -21,7 +21,7 @@ describe('repository: no file refers to a path outside the repository', () => {
 
   describe('the scanner', () => {
     const fake = '/srv/clone';
-    const refs = (file: string, text: string) => findTextEscapes(fake, file, text).map((escape) => escape.reference);
+    const refs = (file: string, text: string) => findTextEscapes(fake, file, text).map((found) => found.reference);
 
     it('flags a fixture read from a sibling of the clone', () => {
       const text = `readFileSync(new URL('${up(3)}/shared/vectors/v.json', import.meta.url))`;
@@ -52,8 +52,8 @@ describe('repository: no file refers to a path outside the repository', () => {
     });
 
     it('reports the line of each escape', () => {
-      const [escape] = findTextEscapes(fake, 'docs/x.md', `a\nb\n[x](${up(2)}/y.md)`);
-      assert.deepEqual(escape, { file: 'docs/x.md', line: 3, reference: `${up(2)}/y.md` });
+      const [found] = findTextEscapes(fake, 'docs/x.md', `a\nb\n[x](${up(2)}/y.md)`);
+      assert.deepEqual(found, { file: 'docs/x.md', line: 3, reference: `${up(2)}/y.md` });
     });
 
     it('flags a symlink whose target lies outside, not one that stays inside', () => {
