@@ -16,7 +16,7 @@ describe('repository: no file refers to a path outside the repository', () => {
   it('finds no tracked file whose relative references climb above the root', function () {
     this.timeout(20_000);
     const escapes = findRepositoryEscapes(root).map(({ file, line, reference }) => `${file}:${line}: ${reference}`);
-    assert.deepEqual(escapes, [], 'copy what the repository needs inside it (fixtures go to test/fixtures/)');
+    assert.deepEqual(escapes, [], 'copy what the repository needs inside it (a test fixture goes beside its test, e.g. test/api-key/fixtures/)');
   });
 
   describe('the scanner', () => {

@@ -5,8 +5,8 @@
  * and Markdown links resolve), and tracked symlinks whose target lies outside.
  *
  * Why from the file's directory: that is how every relative reference in this repository is
- * written, so `../../lib/x.js` in test/a/b.test.ts is the root's lib/ (fine) while
- * `../../../shared/x.json` there is a sibling of the clone (a fresh clone does not have it).
+ * written, so `../../lib/x.js` in test/a/b.test.ts is the root's lib/ (fine) while one more
+ * `../` there names a sibling of the clone (which a fresh clone does not have).
  */
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
