@@ -1,8 +1,8 @@
 /**
  * Runs the code of a docs page the way a reader would: the page's code blocks of one language,
  * pasted in page order into one file inside the repository (so `express-platform-kit/*`
- * resolves through tsconfig `paths`, as in the examples), started with tsx on a free loopback
- * port. The app must log `listening on http://127.0.0.1:<port>`.
+ * resolves through tsconfig `paths`, as in the examples), run with tsx. A server app
+ * (`startDocApp`) listens on a free loopback port and logs `listening on http://127.0.0.1:<port>`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +15,36 @@ const repo = resolve(import.meta.dirname, '../..');
 export function codeBlocks(markdown: string, lang: string): string[] {
   const fence = new RegExp(`^\`\`\`${lang}[ \\t]*\\n([\\s\\S]*?)^\`\`\`[ \\t]*$`, 'gm');
   return [...markdown.matchAll(fence)].map((match) => match[1]!);
+}
+
+/** Writes `source` to test-artifacts/docs/<fileName> and runs it to its end: exit code and output. */
+export async function runDocScript(fileName: string, source: string, env: Record<string, string>, deadlineMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const child = spawnDoc(fileName, source, env);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    if (signal === 'SIGKILL') throw new Error(`${fileName} did not finish within ${deadlineMs} ms:\n${output}`);
+    return { code, output };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function spawnDoc(fileName: string, source: string, env: Record<string, string>): ChildProcess {
+  const dir = join(repo, 'test-artifacts', 'docs');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, fileName);
+  writeFileSync(file, source);
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(base)) if (name.startsWith('REDIS_')) delete base[name];
+  return spawn(process.execPath, ['--import', 'tsx', file], {
+    cwd: repo,
+    env: { ...base, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_COLOR: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** A page's app, running. */
@@ -37,17 +67,7 @@ export interface DocApp {
  * exits or has not printed its address within `deadlineMs`.
  */
 export async function startDocApp(fileName: string, source: string, env: Record<string, string>, deadlineMs = 30_000): Promise<DocApp> {
-  const dir = join(repo, 'test-artifacts', 'docs');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, fileName);
-  writeFileSync(file, source);
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(base)) if (name.startsWith('REDIS_')) delete base[name];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', file], {
-    cwd: repo,
-    env: { ...base, PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_COLOR: 'false', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnDoc(fileName, source, env);
   let output = '';
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`${fileName} printed no address within ${deadlineMs} ms:\n${output}`)), deadlineMs);
