@@ -21,7 +21,6 @@ export interface StoredAPIKey {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The record your `lookup` returned for the verified key (set by `requireApiKey()`). */

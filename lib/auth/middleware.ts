@@ -33,10 +33,8 @@ export interface AuthContext {
 type KitUserShape = KitUser;
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // Merged (not replaced) so apps that also use passport-style `Express.User` stay compatible.
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends KitUserShape {}
     interface Request {
       /** The authenticated caller, set by the auth middlewares (the real caller, even when impersonating). */

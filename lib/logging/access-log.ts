@@ -43,7 +43,7 @@ const accessSchema = z
   .strict();
 
 const LEVEL = Symbol.for('level');
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what clean() strips from logged values (log injection)
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 function clean(value: unknown, max: number): string | undefined {
@@ -150,13 +150,13 @@ function countBodyBytes(res: Response): void {
     defineMethod(target, 'write', function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown) {
       const state = accessStateOf(this);
       if (state) state.bytes += chunkBytes(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params
+      // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged to the patched write
       return write.apply(this, arguments as unknown as unknown[]);
     });
     defineMethod(target, 'end', function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown) {
       const state = accessStateOf(this);
       if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
-      // eslint-disable-next-line prefer-rest-params
+      // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged to the patched end
       return end.apply(this, arguments as unknown as unknown[]);
     });
   });

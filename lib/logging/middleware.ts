@@ -14,7 +14,6 @@ import { cloudTraceFields, parseTraceHeaders } from './trace.js';
 import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The request id set by `requestContext()` (also echoed in the `X-Request-Id` response header). */

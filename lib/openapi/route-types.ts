@@ -24,7 +24,6 @@ export interface ValidatedRequestParts<P = unknown, Q = unknown, B = unknown, H 
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /**

@@ -20,7 +20,6 @@ export interface RequestPlatformSession extends PlatformSession {
 }
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /**

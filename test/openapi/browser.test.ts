@@ -26,7 +26,7 @@ describe('serveOpenApi: the docs page in headless Chromium', function () {
 
   before(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's package (apt-get install -y chromium; .ci/run does it) to run the docs page test`);
+      throw new Error(`Chromium is not installed at ${CHROMIUM}; the tests need these system packages (see the README): apt-get install -y redis-server redis-tools chromium (.ci/run installs them when missing)`);
     }
     const app = createApp({ auth: { verifier: createJwtVerifier({ verifyKey: TEST_HS_SECRET, env: {} }) } });
     server = app.listen(0, '127.0.0.1');
