@@ -9,6 +9,7 @@ export {
   configIssuesFromZod,
   parseEnvSettings,
   parseOptions,
+  type KnownOptions,
   envString,
   envInt,
   envOptionalInt,
