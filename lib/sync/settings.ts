@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
+import { DEFAULT_STORE_TIMEOUT_MS } from '../redis/deadline.js';
 
 /** Largest delay a Node timer accepts (larger values fire after 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -21,6 +22,7 @@ const mutexSchema = z
     maxLocks: z.number().int().min(1).max(10_000_000).default(10_000),
     prefix: z.string().max(200).default('epk:lock:'),
     retryMaxDelayMs: z.number().int().min(1).max(60_000).default(100),
+    storeTimeoutMs: z.number().int().min(0).max(60_000).default(DEFAULT_STORE_TIMEOUT_MS),
   })
   .strict()
   .refine((o) => o.extendEveryMs === undefined || o.extendEveryMs < o.timeoutMs, {
@@ -42,6 +44,13 @@ export interface KeyedMutexOptions {
   prefix?: string;
   /** Upper bound of the jittered exponential back-off between two tries on a busy key. Default 100. */
   retryMaxDelayMs?: number;
+  /**
+   * Redis backend: deadline of each Redis call (take, extend, release), in ms. A paused or
+   * stopped Redis then rejects with `ERR_STORE_UNAVAILABLE` instead of holding the caller
+   * (`waitMs` bounds the whole acquisition; this bounds each call in it). Default 500; `0`
+   * waits without a deadline.
+   */
+  storeTimeoutMs?: number;
 }
 
 /** Parsed mutex configuration (every default applied). */
@@ -52,6 +61,7 @@ export interface KeyedMutexConfig {
   maxLocks: number;
   prefix: string;
   retryMaxDelayMs: number;
+  storeTimeoutMs: number;
 }
 
 export function parseKeyedMutexOptions(options: KeyedMutexOptions | undefined, scope: string): KeyedMutexConfig {
@@ -63,6 +73,7 @@ export function parseKeyedMutexOptions(options: KeyedMutexOptions | undefined, s
     maxLocks: parsed.maxLocks,
     prefix: parsed.prefix,
     retryMaxDelayMs: parsed.retryMaxDelayMs,
+    storeTimeoutMs: parsed.storeTimeoutMs,
   };
 }
 
