@@ -3,7 +3,7 @@
  * (zod schemas over the environment, `.env` files, one error listing every bad variable,
  * coded warnings). Public so apps can declare their own settings the same way.
  */
-export { resolveEnv, readDotEnv, type Env } from './env.js';
+export { resolveEnv, readDotEnv, loadDotEnv, type Env } from './env.js';
 export {
   ConfigError,
   configIssuesFromZod,
