@@ -3,7 +3,7 @@
  * Core logic only: no Express here (the middleware lives in middleware.ts).
  */
 import { z } from 'zod';
-import { parseOptions } from '../config/settings.js';
+import { parseOptions, type KnownOptions } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 import { KitError } from '../errors/kit-error.js';
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
@@ -14,7 +14,10 @@ import { generateSessionId, parseSessionId, userRefOf } from './session-id.js';
 import type { PlatformSession, SessionSecurityIssue, SessionStore, SessionValidation, StoredSessionData } from './types.js';
 
 export interface SessionManagerOptions {
-  /** An ioredis `Redis`/`Cluster` or a URL; default `REDIS_URL`; `false` forces the memory backend. */
+  /**
+   * An ioredis `Redis`/`Cluster` or a `redis://` URL; `false` keeps sessions in memory even
+   * when `REDIS_URL` is set (the kit-wide way to say "memory"). Default: `REDIS_URL`, else memory.
+   */
   redis?: RedisOption | false;
   /** Idle lifetime: a session expires this long after its last successful validation. Default 3600. */
   ttlSeconds?: number;
@@ -54,6 +57,8 @@ const optionsSchema = z.object({
   storeTimeoutMs: z.number({ message: 'must be a number of milliseconds' }).int({ message: 'must be an integer' }).min(0, { message: 'must be between 0 and 60000' }).max(60_000, { message: 'must be between 0 and 60000' }).default(DEFAULT_STORE_TIMEOUT_MS),
   env: z.record(z.string(), z.string().optional()).optional(),
 });
+
+const KNOWN: KnownOptions<SessionManagerOptions> = { redis: true, ttlSeconds: true, keyPrefix: true, maxSessions: true, storeTimeoutMs: true, env: true };
 
 const MAX_USER_ID = 512;
 const MAX_IP = 100;
@@ -113,12 +118,12 @@ export class SessionManager {
   private readonly storeTimeoutMs: number;
 
   constructor(options: SessionManagerOptions = {}) {
-    const parsed = parseOptions(optionsSchema, options, 'SessionManager options');
+    const parsed = parseOptions(optionsSchema, options, 'SessionManager options', KNOWN);
     this.ttlSeconds = parsed.ttlSeconds;
     const ttlMs = parsed.ttlSeconds * 1000;
     // Expired sessions are remembered a little longer so clients learn "expired", not "not found".
     const graceMs = Math.min(ttlMs, 300_000);
-    const client: RedisClient | null = parsed.redis === false ? null : resolveRedis(parsed.redis, parsed.env);
+    const client: RedisClient | null = resolveRedis(parsed.redis, parsed.env);
     this.store = client
       ? new RedisSessionStore(client, { ttlMs, graceMs, keyPrefix: parsed.keyPrefix })
       : new MemorySessionStore({ ttlMs, graceMs, maxSessions: parsed.maxSessions });

@@ -79,3 +79,20 @@ describe('SessionManager on a Redis that does not answer', function () {
     assert.throws(() => new SessionManager({ redis: client, storeTimeoutMs: -1 }), { code: 'ERR_CONFIG_INVALID', message: /storeTimeoutMs/ });
   });
 });
+
+describe('session options', () => {
+  it('reports unknown options (a misspelling) with the bad ones in one ConfigError', () => {
+    assert.throws(() => new SessionManager({ redis: false, ttlSecond: 60, ttlSeconds: 0 } as never), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'ERR_CONFIG_INVALID');
+      assert.match(error.message, /- ttlSecond: is not a known option/);
+      assert.match(error.message, /- ttlSeconds:/);
+      return true;
+    });
+    const manager = new SessionManager({ redis: false });
+    assert.throws(() => requireSession({ manager, cookiename: 'sid' } as never), { code: 'ERR_CONFIG_INVALID', message: /cookiename: is not a known option/ });
+  });
+
+  it('redis: false means memory, even when REDIS_URL is set', () => {
+    assert.equal(new SessionManager({ redis: false, env: { REDIS_URL: 'redis://127.0.0.1:1' } }).backend, 'memory');
+  });
+});
