@@ -2,7 +2,7 @@
  * The distributed keyed mutex on Redis (single node or Cluster): `SET key token NX PX` takes
  * a lock; release and extension are Lua scripts that act only when the key still holds our
  * random token, so a process whose lock expired can never delete or extend the lock of the
- * next owner (the reference's plain `DEL` could).
+ * next owner (as a plain `DEL` on release would).
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../config/settings.js';

@@ -1,7 +1,7 @@
 /**
  * `threadCached` (a memo per worker thread) and `cached` (its bounded, expiring
  * variant). A worker thread loads its own copy of every module, so these caches are never
- * shared between threads, exactly like the reference's thread-local caches.
+ * shared between threads: each thread computes and keeps its own results.
  */
 import { LRUCache } from 'lru-cache';
 import { memoize, type Box, type MemoizedMethods, type MemoStore } from './memoize.js';
