@@ -41,8 +41,10 @@ export function getSharedRedis(url: string, options: RedisOptions = {}, name = '
     emitKitWarning('WARN_REDIS_CONNECTION', `Redis at ${shown} is unreachable: ${error.message}`, shown);
   });
   shared.set(url, client);
-  onShutdown(`redis ${shown}`, async () => {
+  onShutdown(`redis ${shown}`, async (signal) => {
     shared.delete(url);
+    // QUIT lets queued commands finish; past the closer's deadline, drop the socket instead.
+    signal.addEventListener('abort', () => client.disconnect(), { once: true });
     await client.quit().catch(() => client.disconnect());
   }, 'connections');
   return client;

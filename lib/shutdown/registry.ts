@@ -14,7 +14,12 @@ import { KitError } from '../errors/kit-error.js';
 export type ShutdownPhase = 'app' | 'locks' | 'connections' | 'logs';
 export const PHASES: readonly ShutdownPhase[] = ['app', 'locks', 'connections', 'logs'];
 
-export type Closer = () => void | Promise<void>;
+/**
+ * Closes one resource. `signal` aborts when the closer's deadline passes: stop waiting and
+ * drop the resource the hard way (e.g. `client.disconnect()` after a `quit()` that never
+ * answers), so nothing keeps the process alive.
+ */
+export type Closer = (signal: AbortSignal) => void | Promise<void>;
 
 interface Registration {
   name: string;
@@ -70,16 +75,19 @@ export interface RunClosersOptions {
 function runOne(registration: Registration, timeoutMs: number): Promise<CloserFailure | undefined> {
   const { name, phase, close } = registration;
   const failure = (error: unknown): CloserFailure => ({ name, phase, error });
+  const controller = new AbortController();
   let settled: Promise<CloserFailure | undefined>;
   try {
-    settled = Promise.resolve(close()).then(() => undefined, failure);
+    settled = Promise.resolve(close(controller.signal)).then(() => undefined, failure);
   } catch (error) {
     return Promise.resolve(failure(error));
   }
   if (!(timeoutMs > 0) || timeoutMs === Number.POSITIVE_INFINITY) return settled;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      resolve(failure(new KitError('ERR_SHUTDOWN_TIMEOUT', `Closer "${name}" (${phase}) did not finish within ${timeoutMs} ms`)));
+      const error = new KitError('ERR_SHUTDOWN_TIMEOUT', `Closer "${name}" (${phase}) did not finish within ${timeoutMs} ms`);
+      resolve(failure(error));
+      controller.abort(error);
     }, timeoutMs);
     timer.unref();
     void settled.then((result) => {

@@ -173,6 +173,9 @@ describe('gracefulShutdown: one shutdown, every step bounded', () => {
       assert.equal((hung.error as { code?: string }).code, 'ERR_SHUTDOWN_TIMEOUT');
       assert.ok(logged.some((line) => /did not close in time/.test(line) && line.includes('redis ')), logged.join('\n'));
       assert.deepEqual(order, ['logs after 1 error line(s)'], 'logs flushed last, after the timeout was logged');
+      // Disconnected at the deadline (the socket closes asynchronously): nothing keeps the process alive.
+      if (client.status !== 'end') await once(client, 'end');
+      assert.equal(client.status, 'end');
     } finally {
       getRootLogger().remove(capture);
       client.disconnect();
