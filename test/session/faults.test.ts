@@ -96,3 +96,10 @@ describe('session options', () => {
     assert.equal(new SessionManager({ redis: false, env: { REDIS_URL: 'redis://127.0.0.1:1' } }).backend, 'memory');
   });
 });
+
+describe('session cookie options', () => {
+  it('reports an unknown cookie option by name', () => {
+    const manager = new SessionManager({ redis: false });
+    assert.throws(() => requireSession({ manager, cookie: { sameSite: 'strict', httpOnly: false } as never }), { code: 'ERR_CONFIG_INVALID', message: /httpOnly: is not a known option/ });
+  });
+});
