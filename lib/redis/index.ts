@@ -9,6 +9,7 @@ import { ConfigError } from '../config/settings.js';
 import { emitKitWarning } from '../config/warnings.js';
 import { resolveEnv, type Env } from '../config/env.js';
 import { onShutdown } from '../shutdown/index.js';
+import { withDeadline } from './deadline.js';
 import { checkRedisUrl, redactRedisUrl } from './url.js';
 
 /** What modules accept as a Redis backend: a client, or a `redis://` / `rediss://` URL. */
@@ -79,11 +80,18 @@ export function resolveRedis(option: RedisOption | false | undefined, env?: Env,
   return getSharedRedis(checkRedisUrl(url, 'REDIS_URL'), {}, 'REDIS_URL');
 }
 
-/** Quits every shared client now (tests; `gracefulShutdown` does it for you). */
-export async function closeSharedRedis(): Promise<void> {
+/** Quits every shared client now, each within `timeoutMs` (tests; `gracefulShutdown` does it for you). */
+export async function closeSharedRedis(timeoutMs = 1000): Promise<void> {
   const clients = [...shared.values()];
   shared.clear();
-  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  await Promise.all(clients.map(async (client) => {
+    // A server that never answers QUIT must not hold the caller: disconnect at the deadline.
+    try {
+      await withDeadline(client.quit(), timeoutMs, 'QUIT');
+    } catch {
+      client.disconnect();
+    }
+  }));
 }
 
 export { Redis, Cluster };

@@ -37,3 +37,19 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ result: PromiseS
 export function rejectionCode(settled: PromiseSettledResult<unknown>): string | undefined {
   return settled.status === 'rejected' ? (settled.reason as { code?: string }).code : undefined;
 }
+
+/** A TCP server on loopback that accepts connections and never answers (a hung Redis). */
+export async function silentServer(): Promise<{ url: string; close(): void }> {
+  const { createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}

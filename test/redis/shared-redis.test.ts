@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../lib/config/index.js';
 import { checkRedisUrl, closeSharedRedis, getSharedRedis, resolveRedis } from '../../lib/redis/index.js';
 import { SessionManager } from '../../lib/session/index.js';
 import { createKeyedMutex } from '../../lib/sync/index.js';
+import { silentServer } from './faults.js';
 import { registeredClosers, runClosers } from '../../lib/shutdown/index.js';
 
 describe('shared Redis connection', () => {
@@ -33,6 +35,22 @@ describe('shared Redis connection', () => {
     getSharedRedis('redis://user:s3cret-pw@127.0.0.1:1/0', { lazyConnect: true });
     const names = registeredClosers().map((c) => c.name).join(' ');
     assert.doesNotMatch(names, /s3cret-pw/);
+  });
+
+  it('closeSharedRedis() is bounded: a server that never answers QUIT is disconnected at the deadline', async () => {
+    const silent = await silentServer();
+    try {
+      const client = getSharedRedis(silent.url);
+      client.on('error', () => {});
+      await once(client, 'connect');
+      const startedAt = performance.now();
+      await closeSharedRedis(200);
+      assert.ok(performance.now() - startedAt < 3000, 'resolved');
+      if (client.status !== 'end') await once(client, 'end');
+      assert.equal(client.status, 'end');
+    } finally {
+      silent.close();
+    }
   });
 
   describe('validates every Redis URL at startup', () => {
