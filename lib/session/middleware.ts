@@ -13,7 +13,7 @@ import { getLogger } from '../logging/logger.js';
 import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { eraseSessionCookie, readSessionId, resolveSessionCookie, writeSessionCookie, type SessionCookieOptions } from './cookies.js';
 import { SessionManager } from './session-manager.js';
-import type { PlatformSession, SessionInvalidReason, SessionSecurityIssue, SessionValidation } from './types.js';
+import type { PlatformSession, SessionInvalidReason, SessionSecurityIssue } from './types.js';
 
 /** `req.platformSession`: the validated session and what changed since it was created. */
 export interface RequestPlatformSession extends PlatformSession {
@@ -102,12 +102,13 @@ export function requireSession(options: RequireSessionOptions): RequestHandler {
   const logger = getLogger('session');
   const checkTrustProxy = trustProxyCheck('session', 'session IP checks compare proxy addresses');
 
-  const validate = async (req: Request, id: string): Promise<SessionValidation> => {
+  // Store outages (validation, or an onSecurityIssue hook that destroys sessions) are not the
+  // client's fault: 503 with a short Retry-After, never a 401 (that would sign every user out)
+  // and never a held request (the manager's store deadline).
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
-      return await manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') });
+      return await work();
     } catch (error) {
-      // An outage is not the client's fault: 503 with a short Retry-After, never a 401 (that
-      // would sign every user out) and never a held request (the manager's store deadline).
       if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
         throw new HttpError(503, 'Session store unavailable', { code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': '1' }, cause: error });
       }
@@ -120,14 +121,14 @@ export function requireSession(options: RequireSessionOptions): RequestHandler {
     const fromCookie = readSessionId(req, { cookieName: cookie.cookieName });
     const id = fromCookie ?? readSessionId(req, { cookieName: cookie.cookieName, header });
     if (!id) return next(unauthorized('missing'));
-    const result = await validate(req, id);
+    const result = await guarded(() => manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') }));
     if (!result.valid) {
       if (fromCookie && clearInvalidCookie && !res.headersSent) eraseSessionCookie(res, cookie);
       return next(unauthorized(result.reason));
     }
     const { session, securityIssues } = result;
     if (securityIssues.length > 0) {
-      const decision = onSecurityIssue ? await onSecurityIssue(req, securityIssues, session) : 'allow';
+      const decision = onSecurityIssue ? await guarded(async () => onSecurityIssue(req, securityIssues, session)) : 'allow';
       logger.warn('session security issue', { userId: session.userId, issues: securityIssues, decision, method: req.method, path: req.path });
       if (decision === 'deny') return next(unauthorized('denied'));
     }

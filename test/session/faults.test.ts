@@ -75,6 +75,26 @@ describe('SessionManager on a Redis that does not answer', function () {
     assert.deepEqual([ok.status, ok.body], [200, { userId: 'user-http' }]);
   });
 
+  it('a store outage inside onSecurityIssue (destroying the sessions) is a 503 too', async () => {
+    const id = await sessions.create('user-hook', { ip: '10.0.0.9' });
+    const app = express();
+    app.get('/me', requireSession({
+      manager: sessions,
+      cookie: { env: { AUTH_COOKIE_SECURE: 'false' } },
+      onSecurityIssue: async (_req, _issues, session) => {
+        resume = freeze(server); // Redis stops between validation and the hook's write
+        await sessions.destroyAllForUser(session.userId);
+        return 'deny' as const;
+      },
+    }), (_req, res) => {
+      res.sendStatus(200);
+    });
+    app.use(errorHandler({ onServerError: () => {} }));
+    const res = await request(app).get('/me').set('Cookie', `session=${id}`);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers['retry-after'], '1');
+  });
+
   it('rejects a bad storeTimeoutMs at construction', () => {
     assert.throws(() => new SessionManager({ redis: client, storeTimeoutMs: -1 }), { code: 'ERR_CONFIG_INVALID', message: /storeTimeoutMs/ });
   });
