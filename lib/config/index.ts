@@ -3,12 +3,13 @@
  * (zod schemas over the environment, `.env` files, one error listing every bad variable,
  * coded warnings). Public so apps can declare their own settings the same way.
  */
-export { resolveEnv, readDotEnv, type Env } from './env.js';
+export { resolveEnv, readDotEnv, loadDotEnv, type Env } from './env.js';
 export {
   ConfigError,
   configIssuesFromZod,
   parseEnvSettings,
   parseOptions,
+  type KnownOptions,
   envString,
   envInt,
   envOptionalInt,

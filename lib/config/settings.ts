@@ -46,10 +46,39 @@ export function parseEnvSettings<S extends z.ZodType>(schema: S, env?: Env, scop
   return result.data;
 }
 
-/** Validates factory options with a zod schema; throws one {@link ConfigError} listing every bad option. */
-export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, scope: string): z.output<S> {
+/**
+ * Every option name of `T`, each mapped to `true`: written as a literal, the compiler keeps the
+ * list complete (a missing or misspelled name is a type error), so the unknown-option check
+ * of {@link parseOptions} never falls behind the options interface.
+ *
+ * @example
+ * ```ts
+ * const KNOWN: KnownOptions<ServerOptions> = { port: true, host: true }
+ * ```
+ */
+export type KnownOptions<T> = { readonly [K in keyof Required<T>]: true };
+
+function unknownOptionIssues(options: unknown, known: Readonly<Record<string, true>>): ConfigIssue[] {
+  if (typeof options !== 'object' || options === null) return [];
+  return Object.keys(options)
+    .filter((key) => !Object.hasOwn(known, key))
+    .map((key) => ({ variable: key, message: 'is not a known option (misspelled?)' }));
+}
+
+/**
+ * Validates factory options with a zod schema; throws one {@link ConfigError} listing every
+ * bad option. With `known` (a {@link KnownOptions} map), names outside it are reported too.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseOptions(schema, options, 'Server options', KNOWN)
+ * ```
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, scope: string, known?: Readonly<Record<string, true>>): z.output<S> {
+  const unknown = known ? unknownOptionIssues(options, known) : [];
   const result = schema.safeParse(options ?? {});
-  if (!result.success) throw new ConfigError(configIssuesFromZod(result.error), scope);
+  if (!result.success) throw new ConfigError([...configIssuesFromZod(result.error), ...unknown], scope);
+  if (unknown.length > 0) throw new ConfigError(unknown, scope);
   return result.data;
 }
 

@@ -5,9 +5,12 @@
  * runs in memory.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ConfigError } from '../config/settings.js';
 import { emitKitWarning } from '../config/warnings.js';
 import { resolveEnv, type Env } from '../config/env.js';
 import { onShutdown } from '../shutdown/index.js';
+import { withDeadline } from './deadline.js';
+import { checkRedisUrl, redactRedisUrl } from './url.js';
 
 /** What modules accept as a Redis backend: a client, or a `redis://` / `rediss://` URL. */
 export type RedisClient = Redis | Cluster;
@@ -24,55 +27,73 @@ export const SHARED_REDIS_OPTIONS: RedisOptions = {
   connectTimeout: 5_000,
 };
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
-}
-
 /**
  * The process-wide client for `url`, created on first use (lazily connected) and quit by
- * `gracefulShutdown`. The same URL always gives the same client.
+ * `gracefulShutdown`. The same URL always gives the same client. A URL that is not a
+ * `redis://` / `rediss://` URL throws a `ConfigError` (naming `name`, never the value).
  */
-export function getSharedRedis(url: string, options: RedisOptions = {}): Redis {
+export function getSharedRedis(url: string, options: RedisOptions = {}, name = 'Redis URL'): Redis {
   const existing = shared.get(url);
   if (existing) return existing;
-  const client = new Redis(url, { ...SHARED_REDIS_OPTIONS, ...options });
+  const checked = checkRedisUrl(url, name);
+  const client = new Redis(checked, { ...SHARED_REDIS_OPTIONS, ...options });
+  const shown = redactRedisUrl(checked);
   client.on('error', (error: Error) => {
-    emitKitWarning('WARN_REDIS_CONNECTION', `Redis at ${redactUrl(url)} is unreachable: ${error.message}`, url);
+    emitKitWarning('WARN_REDIS_CONNECTION', `Redis at ${shown} is unreachable: ${error.message}`, shown);
   });
   shared.set(url, client);
-  onShutdown(`redis ${redactUrl(url)}`, async () => {
+  onShutdown(`redis ${shown}`, async (signal) => {
     shared.delete(url);
+    // QUIT lets queued commands finish; past the closer's deadline, drop the socket instead.
+    signal.addEventListener('abort', () => client.disconnect(), { once: true });
     await client.quit().catch(() => client.disconnect());
   }, 'connections');
   return client;
 }
 
-/**
- * Resolves a module's `redis` option: a client is used as given, a URL gives the shared client,
- * and `undefined` falls back to `REDIS_URL` (from `env`), or `null` for the in-memory backend.
- */
-export function resolveRedis(option: RedisOption | undefined, env?: Env): RedisClient | null {
-  if (option instanceof Redis || option instanceof Cluster) return option;
-  if (typeof option === 'string' && option.trim() !== '') return getSharedRedis(option.trim());
-  if (option !== undefined && typeof option === 'object' && option !== null && 'evalsha' in option) {
-    return option as RedisClient; // another copy of ioredis (dual package); duck-typed
-  }
-  const url = resolveEnv(env).REDIS_URL?.trim();
-  return url ? getSharedRedis(url) : null;
+function isClient(option: unknown): option is RedisClient {
+  if (option instanceof Redis || option instanceof Cluster) return true;
+  // Another copy of ioredis (dual package hazard): duck-typed.
+  return typeof option === 'object' && option !== null && 'evalsha' in option && 'defineCommand' in option;
 }
 
-/** Quits every shared client now (tests; `gracefulShutdown` does it for you). */
-export async function closeSharedRedis(): Promise<void> {
+/**
+ * Resolves a module's `redis` option: a client is used as given, a URL gives the shared client,
+ * `false` means memory (even when `REDIS_URL` is set), and `undefined` falls back to
+ * `REDIS_URL` (from `env`), or `null` for the in-memory backend. A bad URL or value throws a
+ * `ConfigError` naming `optionName` (or `REDIS_URL`), never the value.
+ *
+ * @example
+ * ```ts
+ * const client = resolveRedis(options.redis, options.env) // null → run in memory
+ * ```
+ */
+export function resolveRedis(option: RedisOption | false | undefined, env?: Env, optionName = 'redis'): RedisClient | null {
+  if (option === false) return null;
+  if (isClient(option)) return option;
+  if (typeof option === 'string') return getSharedRedis(checkRedisUrl(option, optionName), {}, optionName);
+  if (option !== undefined) {
+    throw new ConfigError([{ variable: optionName, message: 'must be an ioredis Redis/Cluster client, a redis:// URL, or false (memory)' }], 'Redis settings');
+  }
+  const url = resolveEnv(env).REDIS_URL;
+  if (url === undefined || url.trim() === '') return null;
+  return getSharedRedis(checkRedisUrl(url, 'REDIS_URL'), {}, 'REDIS_URL');
+}
+
+/** Quits every shared client now, each within `timeoutMs` (tests; `gracefulShutdown` does it for you). */
+export async function closeSharedRedis(timeoutMs = 1000): Promise<void> {
   const clients = [...shared.values()];
   shared.clear();
-  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  await Promise.all(clients.map(async (client) => {
+    // A server that never answers QUIT must not hold the caller: disconnect at the deadline.
+    try {
+      await withDeadline(client.quit(), timeoutMs, 'QUIT');
+    } catch {
+      client.disconnect();
+    }
+  }));
 }
 
 export { Redis, Cluster };
 export { withDeadline, DEFAULT_STORE_TIMEOUT_MS } from './deadline.js';
+export { checkRedisUrl, redactRedisUrl } from './url.js';

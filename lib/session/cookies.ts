@@ -4,7 +4,7 @@
  */
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { ConfigError, parseOptions } from '../config/settings.js';
+import { ConfigError, parseOptions, type KnownOptions } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 import { loadSessionSettings } from './settings.js';
 
@@ -48,8 +48,8 @@ const cookieSchema = z
     path: z.string().regex(/^\/[^\s;,]*$/, { message: 'must start with / and contain no spaces, ; or ,' }).default('/'),
     maxAgeSeconds: z.number().int().min(1).max(400 * 86_400).optional(),
     env: z.record(z.string(), z.string().optional()).optional(),
-  })
-  .loose();
+  });
+const KNOWN: KnownOptions<SessionCookieOptions> = { cookieName: true, domain: true, secure: true, sameSite: true, path: true, maxAgeSeconds: true, env: true };
 
 /**
  * Applies defaults (settings from the environment) and validates; throws `ConfigError`.
@@ -61,7 +61,7 @@ const cookieSchema = z
  * ```
  */
 export function resolveSessionCookie(options: SessionCookieOptions = {}): ResolvedSessionCookie {
-  const parsed = parseOptions(cookieSchema, options, 'session cookie options');
+  const parsed = parseOptions(cookieSchema, options, 'session cookie options', KNOWN);
   const needsSettings = parsed.domain === undefined || parsed.secure === undefined;
   const settings = needsSettings ? loadSessionSettings(parsed.env) : undefined;
   const resolved: ResolvedSessionCookie = {

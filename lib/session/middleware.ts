@@ -4,10 +4,11 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
-import { parseOptions } from '../config/settings.js';
-import { emitKitWarning } from '../config/warnings.js';
+import { parseOptions, type KnownOptions } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
+import { asyncMiddleware } from '../http/async-middleware.js';
+import { trustProxyCheck } from '../http/trust-proxy.js';
 import { getLogger } from '../logging/logger.js';
 import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { eraseSessionCookie, readSessionId, resolveSessionCookie, writeSessionCookie, type SessionCookieOptions } from './cookies.js';
@@ -60,12 +61,13 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 const optionsSchema = z.object({
   manager: z.instanceof(SessionManager, { message: 'must be a SessionManager' }),
-  cookieName: z.string().optional(),
+  cookieName: z.string().min(1, { message: 'must be a non-empty cookie name' }).default('session'),
   header: z.string().regex(HEADER_NAME, { message: 'must be a valid header name' }).optional(),
   onSecurityIssue: z.function().optional(),
   cookie: z.object({}).loose().optional(),
   clearInvalidCookie: z.boolean().default(true),
 });
+const KNOWN: KnownOptions<RequireSessionOptions> = { manager: true, cookieName: true, header: true, onSecurityIssue: true, cookie: true, clearInvalidCookie: true };
 
 const DETAILS: Record<SessionInvalidReason | 'missing' | 'denied', string> = {
   missing: 'Not authenticated: no session',
@@ -83,7 +85,8 @@ function unauthorized(reason: keyof typeof DETAILS): HttpError {
 
 /**
  * Requires a valid session. On success `req.platformSession` holds it; otherwise 401
- * `ERR_SESSION_INVALID` (503 `ERR_STORE_UNAVAILABLE` when Redis is down).
+ * `ERR_SESSION_INVALID`; 503 `ERR_STORE_UNAVAILABLE` with `Retry-After: 1` when the store is
+ * down or does not answer within the manager's `storeTimeoutMs`.
  *
  * @example
  * ```ts
@@ -91,43 +94,47 @@ function unauthorized(reason: keyof typeof DETAILS): HttpError {
  * ```
  */
 export function requireSession(options: RequireSessionOptions): RequestHandler {
-  const parsed = parseOptions(optionsSchema, options, 'requireSession options');
-  const cookie = resolveSessionCookie({ ...(options.cookie ?? {}), cookieName: options.cookieName ?? 'session' });
+  const parsed = parseOptions(optionsSchema, options, 'requireSession options', KNOWN);
+  const cookie = resolveSessionCookie({ ...(options.cookie ?? {}), cookieName: parsed.cookieName });
   const { manager, header, clearInvalidCookie } = parsed;
   const onSecurityIssue = options.onSecurityIssue;
   const logger = getLogger('session');
+  const checkTrustProxy = trustProxyCheck('session', 'session IP checks compare proxy addresses');
 
-  const middleware: RequestHandler = function requireSession(req, res, next) {
-    const run = async (): Promise<void> => {
-      if (req.headers['x-forwarded-for'] !== undefined && !req.app.get('trust proxy')) {
-        emitKitWarning('WARN_TRUST_PROXY_OFF', 'X-Forwarded-For arrived but Express "trust proxy" is off: req.ip is the proxy address, so session IP checks compare proxy addresses. Set app.set("trust proxy", ...) to your proxy hops.');
-      }
-      const fromCookie = readSessionId(req, { cookieName: cookie.cookieName });
-      const id = fromCookie ?? readSessionId(req, { cookieName: cookie.cookieName, header });
-      if (!id) return next(unauthorized('missing'));
-      const result = await manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') });
-      if (!result.valid) {
-        if (fromCookie && clearInvalidCookie && !res.headersSent) eraseSessionCookie(res, cookie);
-        return next(unauthorized(result.reason));
-      }
-      const { session, securityIssues } = result;
-      if (securityIssues.length > 0) {
-        const decision = onSecurityIssue ? await onSecurityIssue(req, securityIssues, session) : 'allow';
-        logger.warn('session security issue', { userId: session.userId, issues: securityIssues, decision, method: req.method, path: req.path });
-        if (decision === 'deny') return next(unauthorized('denied'));
-      }
-      req.platformSession = { ...session, securityIssues };
-      if (fromCookie && cookie.maxAgeSeconds && !res.headersSent) writeSessionCookie(res, fromCookie, cookie);
-      next();
-    };
-    run().catch((error: unknown) => {
+  // Store outages (validation, or an onSecurityIssue hook that destroys sessions) are not the
+  // client's fault: 503 with a short Retry-After, never a 401 (that would sign every user out)
+  // and never a held request (the manager's store deadline).
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
       if (isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE') {
-        next(new HttpError(503, 'Session store unavailable', { code: 'ERR_STORE_UNAVAILABLE', cause: error }));
-      } else {
-        next(error);
+        throw new HttpError(503, 'Session store unavailable', { code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': '1' }, cause: error });
       }
-    });
+      throw error;
+    }
   };
+
+  const middleware = asyncMiddleware('requireSession', async (req, res, next) => {
+    checkTrustProxy(req);
+    const fromCookie = readSessionId(req, { cookieName: cookie.cookieName });
+    const id = fromCookie ?? readSessionId(req, { cookieName: cookie.cookieName, header });
+    if (!id) return next(unauthorized('missing'));
+    const result = await guarded(() => manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') }));
+    if (!result.valid) {
+      if (fromCookie && clearInvalidCookie && !res.headersSent) eraseSessionCookie(res, cookie);
+      return next(unauthorized(result.reason));
+    }
+    const { session, securityIssues } = result;
+    if (securityIssues.length > 0) {
+      const decision = onSecurityIssue ? await guarded(async () => onSecurityIssue(req, securityIssues, session)) : 'allow';
+      logger.warn('session security issue', { userId: session.userId, issues: securityIssues, decision, method: req.method, path: req.path });
+      if (decision === 'deny') return next(unauthorized('denied'));
+    }
+    req.platformSession = { ...session, securityIssues };
+    if (fromCookie && cookie.maxAgeSeconds && !res.headersSent) writeSessionCookie(res, fromCookie, cookie);
+    next();
+  });
   return withOpenApiMetadata(middleware, {
     security: [{ [SESSION_COOKIE_SCHEME]: [] }],
     unauthorized: true,

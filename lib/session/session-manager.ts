@@ -3,9 +3,10 @@
  * Core logic only: no Express here (the middleware lives in middleware.ts).
  */
 import { z } from 'zod';
-import { parseOptions } from '../config/settings.js';
+import { parseOptions, type KnownOptions } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 import { KitError } from '../errors/kit-error.js';
+import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import { resolveRedis, type RedisClient, type RedisOption } from '../redis/index.js';
 import { MemorySessionStore } from './memory-store.js';
 import { RedisSessionStore } from './redis-store.js';
@@ -13,7 +14,10 @@ import { generateSessionId, parseSessionId, userRefOf } from './session-id.js';
 import type { PlatformSession, SessionSecurityIssue, SessionStore, SessionValidation, StoredSessionData } from './types.js';
 
 export interface SessionManagerOptions {
-  /** An ioredis `Redis`/`Cluster` or a URL; default `REDIS_URL`; `false` forces the memory backend. */
+  /**
+   * An ioredis `Redis`/`Cluster` or a `redis://` URL; `false` keeps sessions in memory even
+   * when `REDIS_URL` is set (the kit-wide way to say "memory"). Default: `REDIS_URL`, else memory.
+   */
   redis?: RedisOption | false;
   /** Idle lifetime: a session expires this long after its last successful validation. Default 3600. */
   ttlSeconds?: number;
@@ -21,6 +25,12 @@ export interface SessionManagerOptions {
   keyPrefix?: string;
   /** Memory backend only: most sessions kept (least recently used are evicted). Default 100000. */
   maxSessions?: number;
+  /**
+   * Deadline of each store call (create, validate, destroy), in ms: a paused or stopped Redis
+   * turns into `ERR_STORE_UNAVAILABLE` (503 from `requireSession`) after this, instead of a
+   * held request. Default 500 (`DEFAULT_STORE_TIMEOUT_MS`); `0` waits without a deadline.
+   */
+  storeTimeoutMs?: number;
   /** Environment to read `REDIS_URL` from (tests). Default `process.env` + `.env`. */
   env?: Env;
 }
@@ -44,8 +54,11 @@ const optionsSchema = z.object({
   ttlSeconds: z.number({ message: 'must be a number of seconds' }).int({ message: 'must be an integer' }).min(1, { message: 'must be between 1 and 31536000' }).max(31_536_000, { message: 'must be between 1 and 31536000' }).default(3600),
   keyPrefix: z.string().max(200).refine((value) => !/[{}]/.test(value), { message: 'must not contain { or } (the manager adds the Cluster hash tag)' }).default('epk:session:'),
   maxSessions: z.number().int().min(1).max(100_000_000).default(100_000),
+  storeTimeoutMs: z.number({ message: 'must be a number of milliseconds' }).int({ message: 'must be an integer' }).min(0, { message: 'must be between 0 and 60000' }).max(60_000, { message: 'must be between 0 and 60000' }).default(DEFAULT_STORE_TIMEOUT_MS),
   env: z.record(z.string(), z.string().optional()).optional(),
 });
+
+const KNOWN: KnownOptions<SessionManagerOptions> = { redis: true, ttlSeconds: true, keyPrefix: true, maxSessions: true, storeTimeoutMs: true, env: true };
 
 const MAX_USER_ID = 512;
 const MAX_IP = 100;
@@ -57,7 +70,8 @@ function invalidInput(message: string): KitError {
 }
 
 function storeUnavailable(cause: unknown): KitError {
-  return new KitError('ERR_STORE_UNAVAILABLE', 'Session store is unavailable', { cause });
+  const timedOut = cause instanceof KitError && cause.code === 'ERR_STORE_UNAVAILABLE';
+  return new KitError('ERR_STORE_UNAVAILABLE', timedOut ? `Session store is unavailable: ${cause.message}` : 'Session store is unavailable', { cause });
 }
 
 function optionalText(value: unknown, name: string, max: number, truncate: boolean): string | undefined {
@@ -100,18 +114,30 @@ export class SessionManager {
   /** Which backend this manager uses. */
   readonly backend: 'memory' | 'redis';
   private readonly store: SessionStore;
+  /** 0 for the memory backend: it answers synchronously, a timer per call would only cost. */
+  private readonly storeTimeoutMs: number;
 
   constructor(options: SessionManagerOptions = {}) {
-    const parsed = parseOptions(optionsSchema, options, 'SessionManager options');
+    const parsed = parseOptions(optionsSchema, options, 'SessionManager options', KNOWN);
     this.ttlSeconds = parsed.ttlSeconds;
     const ttlMs = parsed.ttlSeconds * 1000;
     // Expired sessions are remembered a little longer so clients learn "expired", not "not found".
     const graceMs = Math.min(ttlMs, 300_000);
-    const client: RedisClient | null = parsed.redis === false ? null : resolveRedis(parsed.redis, parsed.env);
+    const client: RedisClient | null = resolveRedis(parsed.redis, parsed.env);
     this.store = client
       ? new RedisSessionStore(client, { ttlMs, graceMs, keyPrefix: parsed.keyPrefix })
       : new MemorySessionStore({ ttlMs, graceMs, maxSessions: parsed.maxSessions });
     this.backend = this.store.kind;
+    this.storeTimeoutMs = this.backend === 'redis' ? parsed.storeTimeoutMs : 0;
+  }
+
+  /** Every store call goes through here: one deadline, and every failure is `ERR_STORE_UNAVAILABLE`. */
+  private async storeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(call(), this.storeTimeoutMs, what);
+    } catch (error) {
+      throw storeUnavailable(error);
+    }
   }
 
   /** Creates a session for `userId` and returns its id (give it to the client, e.g. with `setSessionCookie`). */
@@ -139,11 +165,7 @@ export class SessionManager {
     const id = generateSessionId(user.bucket);
     const ref = parseSessionId(id);
     if (!ref) throw new KitError('ERR_INTERNAL', 'generated session id did not parse');
-    try {
-      await this.store.create(ref, user, json);
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
+    await this.storeCall('session creation', () => this.store.create(ref, user, json));
     return id;
   }
 
@@ -155,12 +177,7 @@ export class SessionManager {
   async validate(id: unknown, input: ValidateSessionInput = {}): Promise<SessionValidation> {
     const ref = parseSessionId(id);
     if (!ref) return { valid: false, reason: 'validation_error' };
-    let result;
-    try {
-      result = await this.store.touch(ref);
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
+    const result = await this.storeCall('session validation', () => this.store.touch(ref));
     if (result.state === 'missing') return { valid: false, reason: 'session_not_found' };
     if (result.state === 'expired') return { valid: false, reason: 'session_expired' };
     const data = parseStoredData(result.data);
@@ -186,20 +203,12 @@ export class SessionManager {
   async destroy(id: unknown): Promise<boolean> {
     const ref = parseSessionId(id);
     if (!ref) return false;
-    try {
-      return await this.store.destroy(ref);
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
+    return this.storeCall('session removal', () => this.store.destroy(ref));
   }
 
   /** Destroys every session of a user (logout everywhere, password change). Returns how many live ones were removed. */
   async destroyAllForUser(userId: string): Promise<number> {
     if (typeof userId !== 'string' || userId === '' || userId.length > MAX_USER_ID) return 0;
-    try {
-      return await this.store.destroyUser(userRefOf(userId));
-    } catch (error) {
-      throw storeUnavailable(error);
-    }
+    return this.storeCall('removal of the user\'s sessions', () => this.store.destroyUser(userRefOf(userId)));
   }
 }

@@ -4,7 +4,7 @@ import type { SessionRef, UserRef } from './session-id.js';
 /** A change between the request that created a session and the one validating it. */
 export type SessionSecurityIssue = 'ip_change' | 'user_agent_change';
 
-/** Why `validate()` refused a session id (the reference's values). */
+/** Why `validate()` refused a session id (snake_case values, stable across services). */
 export type SessionInvalidReason = 'session_not_found' | 'session_expired' | 'validation_error';
 
 /** A live session as `validate()` returns it. Times are epoch milliseconds. Never contains the id. */

@@ -7,8 +7,11 @@ import type { KeyedMutex } from './types.js';
 
 /** Options of {@link createKeyedMutex}: the mutex options plus where locks live. */
 export interface CreateKeyedMutexOptions extends KeyedMutexOptions {
-  /** An ioredis client or URL; default `REDIS_URL` from the environment, else in memory. */
-  redis?: RedisOption;
+  /**
+   * An ioredis client or URL; `false` keeps locks in memory even when `REDIS_URL` is set.
+   * Default: `REDIS_URL` from the environment, else in memory.
+   */
+  redis?: RedisOption | false;
   /** Environment to read `REDIS_URL` from (default: `.env` + `process.env`). */
   env?: Env;
 }

@@ -10,7 +10,7 @@ import { KitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { onShutdown } from '../shutdown/index.js';
 import { keepExtending } from './lock-extender.js';
-import { MAX_TIMER_MS, type KeyedMutexConfig } from './settings.js';
+import { parseTtlMs, parseWaitMs, type KeyedMutexConfig } from './settings.js';
 import type { KeyedMutex, LockAcquireOptions, LockHandle } from './types.js';
 
 const log = getLogger('sync');
@@ -28,17 +28,9 @@ export function lockLost(key: string, why: string): KitError {
 
 function checkKey(key: unknown): string {
   if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
-    throw new TypeError(`Lock key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`);
+    throw new KitError('ERR_VALIDATION', `Lock key must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`);
   }
   return key;
-}
-
-function checkWaitMs(waitMs: unknown): number {
-  if (waitMs === Infinity) return Infinity;
-  if (typeof waitMs !== 'number' || !Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_TIMER_MS) {
-    throw new TypeError(`"waitMs" must be an integer between 0 and ${MAX_TIMER_MS}, or Infinity`);
-  }
-  return waitMs;
 }
 
 // Owner tokens: 16 random bytes per process plus a counter. Unique across processes
@@ -90,9 +82,9 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
   /** Called when a lock expired locally (the memory backend forgets it). */
   protected expired(_key: string, _token: string): void {}
 
-  async acquire(key: string, options: LockAcquireOptions = {}): Promise<LockHandle> {
+  async acquire(key: string, options?: LockAcquireOptions): Promise<LockHandle> {
     const name = checkKey(key);
-    const waitMs = checkWaitMs(options.waitMs ?? this.config.waitMs);
+    const waitMs = parseWaitMs(options, this.config.waitMs);
     const deadline = now() + waitMs;
     let state = this.table.get(name);
     if (!state) {
@@ -126,7 +118,7 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
   }
 
   async withLock<T>(key: string, fn: (signal: AbortSignal) => Promise<T> | T, options?: LockAcquireOptions): Promise<T> {
-    if (typeof fn !== 'function') throw new TypeError('withLock(key, fn): fn must be a function');
+    if (typeof fn !== 'function') throw new KitError('ERR_VALIDATION', 'withLock(key, fn): fn must be a function');
     const handle = (await this.acquire(key, options)) as HeldLock;
     const stopExtending = keepExtending(handle, this.config.extendEveryMs, (error) => {
       // Redis briefly unreachable: the next tick tries again, and the local expiry timer
@@ -259,9 +251,7 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
   }
 
   private async extendHandle(handle: HeldLock, ttlMs = this.config.timeoutMs): Promise<boolean> {
-    if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_TIMER_MS) {
-      throw new TypeError(`extend(ttlMs): ttlMs must be an integer between 1 and ${MAX_TIMER_MS}`);
-    }
+    parseTtlMs(ttlMs);
     if (handle.done) return false;
     const startedAt = now();
     const owned = await this.extendIfOwned(handle.key, handle.token, ttlMs);

@@ -4,6 +4,7 @@
  * `clearAllThreadCache()`. In Node a module's state belongs to one worker thread, so this
  * registry (and every cache) is naturally per thread.
  */
+import { KitError } from '../errors/kit-error.js';
 import { stableCacheKey } from './cache-key.js';
 
 /** A cached value in a box, so `undefined` results are cached too. */
@@ -15,7 +16,8 @@ export interface Box {
 export interface MemoStore {
   get(key: string): Box | undefined;
   set(key: string, box: Box): void;
-  delete(key: string): void;
+  /** Removes `key`; true when it was there. */
+  delete(key: string): boolean;
   clear(): void;
   readonly size: number;
 }
@@ -42,10 +44,16 @@ interface CacheRecord {
   store: MemoStore;
 }
 
-/** Methods added to a memoised function. */
-export interface MemoizedMethods {
+/** Methods added to a memoised function (`Args`: its parameters). */
+export interface MemoizedMethods<Args extends readonly unknown[] = never[]> {
   /** Empties this function's cache and resets its statistics. */
   clearCache(): void;
+  /**
+   * Forgets the result cached for these arguments (a resolved value or an in-flight promise),
+   * so the next call with them runs the function again. Returns whether an entry was removed.
+   * For a cached method, pass the instance: `obj.method.delete.call(obj, ...args)`.
+   */
+  delete(...args: Args): boolean;
   /** This function's statistics. */
   cacheStats(): CacheStats;
 }
@@ -68,20 +76,24 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
+/** The cache key of a call: methods key on their receiver too, so two instances never share results. */
+function callKey(receiver: unknown, args: readonly unknown[]): string {
+  const own = (typeof receiver === 'object' && receiver !== null && receiver !== globalThis) || typeof receiver === 'function' ? [receiver] : [];
+  return stableCacheKey([own, ...args]);
+}
+
 /** Wraps `fn` so each distinct argument list (and receiver object) runs it once per store. */
 export function memoize<F extends (...args: never[]) => unknown>(
   fn: F,
   store: MemoStore,
   kind: CacheStats['kind'],
   name = fn.name || '(anonymous)',
-): F & MemoizedMethods {
-  if (typeof fn !== 'function') throw new TypeError('expected a function to cache');
+): F & MemoizedMethods<Parameters<F>> {
+  if (typeof fn !== 'function') throw new KitError('ERR_VALIDATION', 'expected a function to cache');
   const record: CacheRecord = { name, kind, hits: 0, misses: 0, store };
 
   const memoized = function (this: unknown, ...args: never[]): unknown {
-    // Methods: the receiver is part of the key, so two instances never share results.
-    const receiver = (typeof this === 'object' && this !== null && this !== globalThis) || typeof this === 'function' ? [this] : [];
-    const key = stableCacheKey([receiver, ...args]);
+    const key = callKey(this, args);
     const hit = store.get(key);
     if (hit) {
       record.hits++;
@@ -102,15 +114,19 @@ export function memoize<F extends (...args: never[]) => unknown>(
   Object.defineProperty(memoized, 'name', { value: fn.name, configurable: true });
   Object.defineProperty(memoized, 'length', { value: fn.length, configurable: true });
   Object.defineProperty(memoized, CACHE_RECORD, { value: record });
-  const methods: MemoizedMethods = {
+  const methods: MemoizedMethods<Parameters<F>> = {
     clearCache: () => clearRecord(record),
     cacheStats: () => statsOf(record),
+    // `fn.delete(...)` has `fn` itself as receiver: that means "no receiver", like a plain call.
+    delete: function (this: unknown, ...args: Parameters<F>): boolean {
+      return store.delete(callKey(this === memoized ? undefined : this, args));
+    },
   };
   Object.assign(memoized, methods);
   const ref = new WeakRef(record);
   registry.add(ref);
   finalizer.register(memoized, ref);
-  return memoized as unknown as F & MemoizedMethods;
+  return memoized as unknown as F & MemoizedMethods<Parameters<F>>;
 }
 
 function recordOf(fn: unknown): CacheRecord | undefined {

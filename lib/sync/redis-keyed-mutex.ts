@@ -2,11 +2,12 @@
  * The distributed keyed mutex on Redis (single node or Cluster): `SET key token NX PX` takes
  * a lock; release and extension are Lua scripts that act only when the key still holds our
  * random token, so a process whose lock expired can never delete or extend the lock of the
- * next owner (the reference's plain `DEL` could).
+ * next owner (as a plain `DEL` on release would).
  */
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigError } from '../config/settings.js';
 import { KitError } from '../errors/kit-error.js';
+import { withDeadline } from '../redis/deadline.js';
 import { resolveRedis, type RedisOption } from '../redis/index.js';
 import { AbstractKeyedMutex } from './keyed-mutex.js';
 import { parseKeyedMutexOptions, type KeyedMutexOptions } from './settings.js';
@@ -34,7 +35,8 @@ function withScripts(client: Redis | Cluster): ScriptedClient {
 }
 
 function unavailable(error: unknown): KitError {
-  return new KitError('ERR_STORE_UNAVAILABLE', 'Redis is unavailable for the keyed mutex', { cause: error });
+  const timedOut = error instanceof KitError && error.code === 'ERR_STORE_UNAVAILABLE';
+  return new KitError('ERR_STORE_UNAVAILABLE', timedOut ? `Redis is unavailable for the keyed mutex: ${error.message}` : 'Redis is unavailable for the keyed mutex', { cause: error });
 }
 
 /**
@@ -65,27 +67,35 @@ export class RedisKeyedMutex extends AbstractKeyedMutex {
     return `${this.config.prefix}{${key}}`;
   }
 
-  protected async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+  /** One Redis call under the `storeTimeoutMs` deadline; every failure is `ERR_STORE_UNAVAILABLE`. */
+  private async call<T>(pending: Promise<T>, what: string): Promise<T> {
     try {
-      return (await this.client.set(this.redisKey(key), token, 'PX', ttlMs, 'NX')) === 'OK';
+      return await withDeadline(pending, this.config.storeTimeoutMs, what);
     } catch (error) {
       throw unavailable(error);
+    }
+  }
+
+  protected async tryLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const redisKey = this.redisKey(key);
+    const pending = this.client.set(redisKey, token, 'PX', ttlMs, 'NX');
+    try {
+      return (await this.call(pending, 'lock acquisition')) === 'OK';
+    } catch (error) {
+      // The SET is still queued and may run once Redis answers again. If it takes the lock
+      // then, give it back: nobody holds that token, and the key would be blocked for ttlMs.
+      pending.then((reply) => {
+        if (reply === 'OK') this.client.epkMutexRelease(redisKey, token).catch(() => undefined);
+      }, () => undefined);
+      throw error;
     }
   }
 
   protected async extendIfOwned(key: string, token: string, ttlMs: number): Promise<boolean> {
-    try {
-      return (await this.client.epkMutexExtend(this.redisKey(key), token, ttlMs)) === 1;
-    } catch (error) {
-      throw unavailable(error);
-    }
+    return (await this.call(this.client.epkMutexExtend(this.redisKey(key), token, ttlMs), 'lock extension')) === 1;
   }
 
   protected async releaseIfOwned(key: string, token: string): Promise<boolean> {
-    try {
-      return (await this.client.epkMutexRelease(this.redisKey(key), token)) === 1;
-    } catch (error) {
-      throw unavailable(error);
-    }
+    return (await this.call(this.client.epkMutexRelease(this.redisKey(key), token), 'lock release')) === 1;
   }
 }

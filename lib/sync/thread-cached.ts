@@ -1,21 +1,21 @@
 /**
- * `threadCached` (the reference's per-thread memo) and `cached` (its bounded, expiring
+ * `threadCached` (a memo per worker thread) and `cached` (its bounded, expiring
  * variant). A worker thread loads its own copy of every module, so these caches are never
- * shared between threads, exactly like the reference's thread-local caches.
+ * shared between threads: each thread computes and keeps its own results.
  */
 import { LRUCache } from 'lru-cache';
 import { memoize, type Box, type MemoizedMethods, type MemoStore } from './memoize.js';
 import { parseCachedOptions, type CachedOptions } from './settings.js';
 
 /** A function returned by {@link threadCached} or {@link cached}. */
-export type CachedFunction<F extends (...args: never[]) => unknown> = F & MemoizedMethods;
+export type CachedFunction<F extends (...args: never[]) => unknown> = F & MemoizedMethods<Parameters<F>>;
 
 function mapStore(): MemoStore {
   const map = new Map<string, Box>();
   return {
     get: (key) => map.get(key),
     set: (key, box) => void map.set(key, box),
-    delete: (key) => void map.delete(key),
+    delete: (key) => map.delete(key),
     clear: () => map.clear(),
     get size() {
       return map.size;
@@ -56,7 +56,7 @@ export function cached<F extends (...args: never[]) => unknown>(fn: F, options: 
   const store: MemoStore = {
     get: (key) => lru.get(key),
     set: (key, box) => void lru.set(key, box),
-    delete: (key) => void lru.delete(key),
+    delete: (key) => lru.delete(key),
     clear: () => lru.clear(),
     get size() {
       // Expired entries are removed lazily; purge so `entries` counts live results only.

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { z } from 'zod';
 import {
-  ConfigError, emitKitWarning, envBool, envEnum, envInt, envList, envString, parseEnvSettings, readDotEnv, resetKitWarnings,
+  ConfigError, emitKitWarning, envBool, envEnum, envInt, envList, envString, parseEnvSettings, readDotEnv, loadDotEnv, resolveEnv, resetKitWarnings,
 } from '../../lib/config/index.js';
 
 const schema = z.object({
@@ -48,12 +48,40 @@ describe('config: settings over the environment', () => {
     }));
   });
 
-  it('reads a .env file without touching process.env', () => {
+  it('loads a .env file into process.env without overriding variables already set', () => {
     const dir = mkdtempSync(join(tmpdir(), 'epk-env-'));
     const file = join(dir, '.env');
-    writeFileSync(file, 'EPK_TEST_FROM_FILE="hello"\n# comment\n');
-    assert.equal(readDotEnv(file).EPK_TEST_FROM_FILE, 'hello');
-    assert.equal(process.env.EPK_TEST_FROM_FILE, undefined);
+    writeFileSync(file, 'EPK_TEST_FROM_FILE="hello"\n# comment\nEPK_TEST_PRESET=from-file\nEPK_TEST_EMPTY_SET=from-file\n');
+    process.env.EPK_TEST_PRESET = 'real';
+    process.env.EPK_TEST_EMPTY_SET = '';
+    try {
+      assert.equal(readDotEnv(file).EPK_TEST_FROM_FILE, 'hello', 'readDotEnv only reads');
+      assert.equal(process.env.EPK_TEST_FROM_FILE, undefined);
+      assert.equal(loadDotEnv(file).EPK_TEST_FROM_FILE, 'hello');
+      assert.equal(process.env.EPK_TEST_FROM_FILE, 'hello', 'libraries reading process.env see it');
+      assert.equal(process.env.EPK_TEST_PRESET, 'real', 'the real environment wins');
+      assert.equal(process.env.EPK_TEST_EMPTY_SET, '', 'a variable set to empty is still set');
+    } finally {
+      for (const name of ['EPK_TEST_FROM_FILE', 'EPK_TEST_PRESET', 'EPK_TEST_EMPTY_SET']) delete process.env[name];
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('resolveEnv() loads the working directory\'s .env into process.env on first use', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epk-env-cwd-'));
+    writeFileSync(join(dir, '.env'), 'EPK_TEST_CWD_VAR=from-cwd\n');
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const env = resolveEnv();
+      assert.equal(env, process.env);
+      assert.equal(process.env.EPK_TEST_CWD_VAR, 'from-cwd');
+      assert.deepEqual(resolveEnv({ ONLY: 'this' }), { ONLY: 'this' }, 'an explicit env is used as given');
+    } finally {
+      process.chdir(cwd);
+      delete process.env.EPK_TEST_CWD_VAR;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -180,3 +180,58 @@ describe('cached (bounded, expiring)', () => {
     assert.throws(() => cached(() => 1, { size: 3 } as never), ConfigError);
   });
 });
+
+describe('per-entry delete (fn.delete(...args))', () => {
+  for (const [kind, make] of [
+    ['threadCached', <F extends (...args: never[]) => unknown>(fn: F) => threadCached(fn)],
+    ['cached', <F extends (...args: never[]) => unknown>(fn: F) => cached(fn, { maxSize: 10 })],
+  ] as const) {
+    it(`${kind}: removes only the entry for those arguments and says whether one was removed`, () => {
+      let runs = 0;
+      const lookup = make((id: string, options?: { deep: boolean }) => `${id}:${options?.deep ?? false}:${++runs}`);
+      assert.equal(lookup('a', { deep: true }), 'a:true:1');
+      assert.equal(lookup('b'), 'b:false:2');
+      assert.equal(lookup.delete('a', { deep: true }), true);
+      assert.equal(lookup.delete('a', { deep: true }), false, 'nothing left to remove');
+      assert.equal(lookup.delete('never-called'), false);
+      assert.equal(lookup('a', { deep: true }), 'a:true:3', 'recomputed after delete');
+      assert.equal(lookup('b'), 'b:false:2', 'other entries kept');
+      assert.equal(lookup.cacheStats().entries, 2);
+    });
+
+    it(`${kind}: deleting an in-flight promise makes the next call run again`, async () => {
+      let runs = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const load = make(async (id: string) => {
+        runs++;
+        await gate;
+        return id;
+      });
+      const first = load('x');
+      assert.equal(load.delete('x'), true);
+      const second = load('x');
+      assert.notEqual(second, first);
+      release();
+      assert.deepEqual(await Promise.all([first, second]), ['x', 'x']);
+      assert.equal(runs, 2);
+    });
+  }
+
+  it('a cached method: delete.call(instance, ...args) removes that instance\'s entry only', () => {
+    let runs = 0;
+    const total = threadCached(function (this: { base: number }, n: number) {
+      runs++;
+      return this.base + n;
+    });
+    const a = { base: 1 };
+    const b = { base: 100 };
+    assert.equal(total.call(a, 1), 2);
+    assert.equal(total.call(b, 1), 101);
+    assert.equal(total.delete(1), false, 'no receiver: not the method entries');
+    assert.equal(total.delete.call(a, 1), true);
+    total.call(a, 1);
+    total.call(b, 1);
+    assert.equal(runs, 3, 'only a was recomputed');
+  });
+});
