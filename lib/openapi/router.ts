@@ -60,7 +60,7 @@ function operationConfig(routeOptions: ApiRouteOptions<any, any, any, any>, open
     method: routeOptions.method,
     path: openApiPath,
     summary: routeOptions.summary,
-    tags: routeOptions.tags,
+    ...(routeOptions.tags !== undefined ? { tags: routeOptions.tags } : {}),
     ...(routeOptions.description !== undefined ? { description: routeOptions.description } : {}),
     ...(routeOptions.operationId !== undefined ? { operationId: routeOptions.operationId } : {}),
     ...(routeOptions.deprecated !== undefined ? { deprecated: routeOptions.deprecated } : {}),
