@@ -134,3 +134,20 @@ describe('route(): deeply nested bodies', () => {
     assert.throws(() => api.route({ method: 'post', path: '/t', summary: 'T', responses: ok, maxBodyDepth: 0, request: { body: TreeSchema }, handler: (_req, res) => res.end() }), /maxBodyDepth/);
   });
 });
+
+describe('createApiRouter({ middleware })', () => {
+  it('mounts the middleware once, before every route of the router (and what falls through it)', async () => {
+    const seen: string[] = [];
+    const count: express5.RequestHandler = (req, _res, next) => {
+      seen.push(req.path);
+      next();
+    };
+    const api = createApiRouter({ middleware: count });
+    api.route({ method: 'get', path: '/a', summary: 'A', responses: ok, handler: (_req, res) => res.json({ got: 'a' }) });
+    const app = express5().use(api).get('/after', (_req, res) => res.json({ got: 'after' }));
+    await request(app).get('/a').expect(200);
+    await request(app).get('/after').expect(200);
+    assert.deepEqual(seen, ['/a', '/after']);
+    assert.throws(() => createApiRouter({ middleware: ['nope' as never] }), /middleware\[0\]/);
+  });
+});
