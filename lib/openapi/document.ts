@@ -6,7 +6,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, OpenApiGeneratorV31, type RouteCon
 import type { RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
 import { addAuthResponses, type AddAuthResponsesOptions } from './auth-responses.js';
-import { API_KEY_SCHEME, BEARER_JWT_SCHEME, SESSION_COOKIE_SCHEME } from './metadata.js';
+import { API_KEY_SCHEME, BEARER_JWT_SCHEME, middlewareActingOn, SESSION_COOKIE_SCHEME } from './metadata.js';
 import { deriveOperationSecurity, mergeOuterMiddleware, PLATFORM_KIT_EXTENSION, type PlatformKitOperationExtension, type SecurityRequirement } from './security.js';
 import { OPERATION_METHODS, type OpenApiDocument, type OpenApiInfo } from './types.js';
 
@@ -42,10 +42,13 @@ type Definition = OpenAPIRegistry['definitions'][number];
 /** The route definitions with the app-level middleware merged in (the registries stay untouched). */
 function withAppMiddleware(definitions: Definition[], middleware: readonly RequestHandler[] | undefined): Definition[] {
   if (middleware === undefined || middleware.length === 0) return definitions;
-  const outer = deriveOperationSecurity(middleware);
   return definitions.map((definition) => {
     if (definition.type !== 'route') return definition;
     const route = definition.route as RouteConfig & Record<string, unknown>;
+    // Exempt paths are matched against the Express form of the path (`/graphs/:id`).
+    const acting = middlewareActingOn(middleware, route.path.replace(/\{([^}]+)\}/g, ':$1'));
+    if (acting.length === 0) return definition;
+    const outer = deriveOperationSecurity(acting);
     const extension = (route[PLATFORM_KIT_EXTENSION] ?? {}) as PlatformKitOperationExtension;
     const { security, extension: merged } = mergeOuterMiddleware(outer, route.security, extension);
     const next: RouteConfig & Record<string, unknown> = { ...route, ...(security !== undefined ? { security } : {}) };

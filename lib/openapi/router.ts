@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { ConfigError } from '../config/settings.js';
 import { fromBodyParserError } from '../errors/body-parser-errors.js';
 import { RESPONSE_400, RESPONSE_413, responseRef } from './components.js';
+import { middlewareActingOn } from './metadata.js';
 import { expressPathToOpenApi } from './path.js';
 import { bodyParserFor, normaliseRequestBody, type RouteBody } from './request-body.js';
 import { createRouteHandler, type Handler, type RouteValidation } from './route-handler.js';
@@ -125,7 +126,7 @@ export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter
     const body = normaliseRequestBody(request.body, request.bodyDescription);
     const validation: RouteValidation = { params, query: request.query, headers: request.headers, body, maxBodyDepth: maxBodyDepthOf(routeOptions) };
     const validates = params !== undefined || request.query !== undefined || request.headers !== undefined || body !== undefined;
-    const derived = deriveOperationSecurity([...routerMiddleware, ...middleware], routeOptions.security);
+    const derived = deriveOperationSecurity([...middlewareActingOn(routerMiddleware, routeOptions.path), ...middleware], routeOptions.security);
     const config = operationConfig(routeOptions, openApiPath, { ...(params !== undefined ? { params } : {}), ...(body !== undefined ? { body } : {}), validates }, derived);
     const chain: RequestHandler[] = [...middleware];
     if (body !== undefined) chain.push(createBodyParser(body, routeOptions.bodyLimit ?? '100kb'));
