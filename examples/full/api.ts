@@ -110,6 +110,21 @@ export function createFullApi(options: FullApiOptions): ApiRouter {
     handler: (_req, res) => res.json({ graphs: graphs.size, owners: new Set([...graphs.values()].map((g) => g.ownerId)).size }),
   });
 
+  declareGraphRoutes(api, graphs, { user, createLimit, maybeUser, apiKey });
+  declareSessionRoutes(api, options);
+  declareCredentialsRoutes(api, options);
+  return api;
+}
+
+interface GraphMiddleware {
+  user: RequestHandler;
+  createLimit: RequestHandler;
+  maybeUser: RequestHandler;
+  apiKey: RequestHandler;
+}
+
+/** Graphs of the signed-in user. */
+function declareGraphRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { user, createLimit, maybeUser, apiKey }: GraphMiddleware): void {
   api.route({
     method: 'get', path: '/graphs', summary: 'List my graphs', tags: ['graphs'],
     middleware: [user],
@@ -158,7 +173,11 @@ export function createFullApi(options: FullApiOptions): ApiRouter {
       res.status(204).end();
     },
   });
+  declareSharingRoutes(api, graphs, { maybeUser, apiKey });
+}
 
+/** The public agent store (optional sign-in) and read access with an API key. */
+function declareSharingRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { maybeUser, apiKey }: Pick<GraphMiddleware, 'maybeUser' | 'apiKey'>): void {
   api.route({
     method: 'get', path: '/store/agents', summary: 'Browse the agent store', tags: ['store'],
     description: 'Public; signed-in callers also see which agents are theirs.',
@@ -182,10 +201,6 @@ export function createFullApi(options: FullApiOptions): ApiRouter {
       res.json(graph);
     },
   });
-
-  declareSessionRoutes(api, options);
-  declareCredentialsRoutes(api, options);
-  return api;
 }
 
 /** Browser sessions opened from a JWT. */

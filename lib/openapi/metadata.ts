@@ -8,7 +8,7 @@
  * for apps that never generate a document.
  */
 
-/** Security scheme name of the JWT bearer middlewares (the reference's name). */
+/** Security scheme name of the JWT bearer middlewares (the name FastAPI services document too). */
 export const BEARER_JWT_SCHEME = 'HTTPBearerJWT';
 /** Security scheme name of `requireApiKey()` (header `X-API-Key`). */
 export const API_KEY_SCHEME = 'APIKeyHeader';
