@@ -48,7 +48,9 @@ function selectBody(body: RouteBody, req: Request, maxDepth: number): { schema?:
   }
   const entry = body.media.find((candidate) => typeof req.is(candidate.type) === 'string');
   if (entry === undefined) {
-    return { issue: bodyIssue(`Unsupported Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')}: send ${types.join(' or ')}`, 'unsupported_media_type') };
+    const sent = req.headers['content-type'];
+    const problem = sent === undefined ? 'No Content-Type' : 'Unsupported Content-Type'; // the value is not echoed
+    return { issue: bodyIssue(`${problem}: send ${types.join(' or ')}`, 'unsupported_media_type') };
   }
   if (exceedsDepth(req.body, maxDepth)) return { issue: bodyIssue(`The body nests deeper than ${maxDepth} levels`, 'too_deep') };
   return { schema: entry.schema, input: req.body };

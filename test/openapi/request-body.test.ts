@@ -60,7 +60,7 @@ forEachExpress('route(): request.body shapes', ({ create }) => {
     const long = await request(app).post('/notes').set('content-type', 'text/plain').send('x'.repeat(20)).expect(400);
     assert.equal(long.body.detail[0].code, 'too_big');
     const json = await request(app).post('/notes').send({ text: 'hi' }).expect(400);
-    assert.deepEqual(json.body.detail, [{ location: 'body', path: '', message: 'Unsupported Content-Type "application/json": send text/plain or application/x-www-form-urlencoded', code: 'unsupported_media_type' }]);
+    assert.deepEqual(json.body.detail, [{ location: 'body', path: '', message: 'Unsupported Content-Type: send text/plain or application/x-www-form-urlencoded', code: 'unsupported_media_type' }]);
     await validateDocument(structuredClone(docOf(api)));
   });
 
@@ -99,6 +99,9 @@ forEachExpress('route(): request.body shapes', ({ create }) => {
       const untyped = await request(app).post('/graphs').set('content-type', 'text/plain').send('{"name":"g"}');
       assert.equal(untyped.status, 400);
       assert.equal(untyped.body.detail[0].code, 'unsupported_media_type');
+      const bare = await request(app).post('/graphs').unset('Content-Type').send(Buffer.from('{"name":"g"}'));
+      assert.equal(bare.status, 400, 'JSON without a Content-Type');
+      assert.deepEqual(bare.body.detail, [{ location: 'body', path: '', message: 'No Content-Type: send application/json', code: 'unsupported_media_type' }]);
       const missing = await request(app).post('/graphs');
       assert.equal(missing.status, 400);
       assert.equal(missing.body.detail[0].code, 'body_required');
