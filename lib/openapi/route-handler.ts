@@ -37,6 +37,13 @@ function sentBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** The common case without parsing the media type: a JSON-only route and `application/json[; …]`. */
+function isPlainJson(req: Request, body: RouteBody): boolean {
+  if (body.media.length !== 1 || body.media[0]!.type !== 'application/json') return false;
+  const type = req.headers['content-type'];
+  return type === 'application/json' || (type !== undefined && type.startsWith('application/json;'));
+}
+
 const bodyIssue = (message: string, code: string): ValidationIssue => ({ location: 'body', path: '', message, code });
 
 /** The body schema and input for this request, or the one issue that makes it unreadable. */
@@ -46,7 +53,7 @@ function selectBody(body: RouteBody, req: Request, maxDepth: number): { schema?:
     if (body.required) return { issue: bodyIssue(`A request body is required (Content-Type: ${types.join(' or ')})`, 'body_required') };
     return { schema: body.media[0]!.schema, input: undefined }; // optional: defaults still apply
   }
-  const entry = body.media.find((candidate) => typeof req.is(candidate.type) === 'string');
+  const entry = isPlainJson(req, body) ? body.media[0] : body.media.find((candidate) => typeof req.is(candidate.type) === 'string');
   if (entry === undefined) {
     const sent = req.headers['content-type'];
     const problem = sent === undefined ? 'No Content-Type' : 'Unsupported Content-Type'; // the value is not echoed

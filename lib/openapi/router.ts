@@ -39,7 +39,13 @@ export interface CreateApiRouterOptions {
 /** body-parser failures become the kit's 400/413 shapes right away (whatever error handler the app uses). */
 function createBodyParser(body: RouteBody, limit: string | number): RequestHandler {
   const parsers = body.media.map((entry) => bodyParserFor(entry.type, limit));
-  return function parseRequestBody(req: Request, res: Response, next: NextFunction) {
+  if (parsers.length === 1) {
+    const parse = parsers[0]!;
+    return function parseRequestBody(req: Request, res: Response, next: NextFunction) {
+      parse(req, res, (err?: unknown) => (err === undefined || err === null ? next() : next(fromBodyParserError(err) ?? err)));
+    };
+  }
+  return function parseRequestBodies(req: Request, res: Response, next: NextFunction) {
     let index = 0;
     const step = (err?: unknown): void => {
       if (err !== undefined && err !== null) return next(fromBodyParserError(err) ?? err);
