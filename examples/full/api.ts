@@ -210,7 +210,10 @@ function declareSessionRoutes(api: ApiRouter, { auth, sessions, sessionCookie = 
   api.route({
     method: 'post', path: '/sessions', summary: 'Open a browser session from a JWT', tags: ['sessions'],
     middleware: [user],
-    responses: { 201: jsonResponse(z.object({ expiresInSeconds: z.number().int() }), 'Session cookie set (HttpOnly, SameSite=Lax)') },
+    responses: {
+      201: jsonResponse(z.object({ expiresInSeconds: z.number().int() }), 'Session cookie set (HttpOnly, SameSite=Lax)'),
+      503: jsonResponse(ErrorDetailBody, 'The session store (Redis) is unavailable; no session was opened'),
+    },
     handler: async (req, res) => {
       const id = await sessions.create(req.user!.id, { ip: req.ip, userAgent: req.get('user-agent') });
       setSessionCookie(res, id, sessionCookie);
