@@ -121,6 +121,9 @@ export function generateOpenApiDocument(
   if (!is30 && !/^3\.1\.\d+$/.test(version)) {
     throw new ConfigError([{ variable: 'openapi', message: `must be a 3.0.x or 3.1.x version (got ${JSON.stringify(version)})` }], 'OpenAPI document');
   }
+  if (options.middleware !== undefined && (!Array.isArray(options.middleware) || options.middleware.some((handler) => typeof handler !== 'function'))) {
+    throw new ConfigError([{ variable: 'middleware', message: 'must be a list of the middleware functions the app mounts' }], 'OpenAPI document');
+  }
   const merged = new OpenAPIRegistry(registriesOf(source));
   const definitions = withAppMiddleware(merged.definitions, options.middleware);
   const used = schemesInUse(definitions, options.security);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../lib/config/index.js';
-import { createApiRouter, generateOpenApiDocument, jsonResponse, OpenAPIRegistry, z, type ApiRouter } from '../../lib/openapi/index.js';
+import { createApiRouter, generateOpenApiDocument, jsonResponse, OpenAPIRegistry, withOpenApiMetadata, z, type ApiRouter } from '../../lib/openapi/index.js';
 import { testOptionalUser, testRateLimit, testRequireAdmin, testRequireApiKey, testRequireUser, validateDocument } from './fixtures.js';
 
 function sampleApi(): ApiRouter {
@@ -71,6 +71,18 @@ describe('generateOpenApiDocument', () => {
     assert.deepEqual((appAuth.paths!['/opt-out']!.get as { security: unknown }).security, [{ HTTPBearerJWT: [] }], 'app-level auth runs even before a public route');
     assert.deepEqual((appAuth.paths!['/key']!.get as { security: unknown }).security, [{ HTTPBearerJWT: [], APIKeyHeader: [] }]);
     await validateDocument(document);
+    assert.throws(() => generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: globalLimit as never }), /middleware/);
+  });
+
+  it('app-level middleware that exempts a path is not documented on it', () => {
+    const limit = withOpenApiMetadata(function limit(_req: unknown, _res: unknown, next: () => void) {
+      next();
+    } as never, { rateLimit: { limit: 5, windowMs: 1000 }, exemptPaths: ['/public', /^\/limited$/] });
+    const document = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: [limit] });
+    assert.deepEqual(responsesOf(document, '/public'), ['200']);
+    assert.deepEqual(responsesOf(document, '/me'), ['200', '401', '429']);
+    const limited = document.paths!['/limited']!.get as { 'x-platform-kit': { rateLimit: unknown[] } };
+    assert.equal(limited['x-platform-kit'].rateLimit.length, 1, 'only its own limit');
   });
 
   it('documents router-level middleware on every route of the router (createApiRouter({ middleware }))', () => {
