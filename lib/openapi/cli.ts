@@ -106,10 +106,9 @@ interface OpenapiArgs {
   openapi?: string;
 }
 
-function parseOpenapiArgs(args: string[]): OpenapiArgs {
-  let parsed;
+function readArgv(args: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args,
       allowPositionals: true,
       strict: true,
@@ -125,7 +124,10 @@ function parseOpenapiArgs(args: string[]): OpenapiArgs {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+function parseOpenapiArgs(args: string[]): OpenapiArgs {
+  const { values, positionals } = readArgv(args);
   if (values.help === true) return { help: true, module: '', format: 'json' };
   if (positionals.length !== 1) throw new UsageError('expected exactly one <module> argument');
   const out = values.out;

@@ -47,11 +47,12 @@ function createBodyParser(body: RouteBody, limit: string | number): RequestHandl
   }
   return function parseRequestBodies(req: Request, res: Response, next: NextFunction) {
     let index = 0;
+    // Each parser skips bodies of other types (and bodies already parsed), so running them in turn parses once.
     const step = (err?: unknown): void => {
-      if (err !== undefined && err !== null) return next(fromBodyParserError(err) ?? err);
       const parser = parsers[index++];
-      if (parser === undefined) return next();
-      parser(req, res, step);
+      if (err !== undefined && err !== null) next(fromBodyParserError(err) ?? err);
+      else if (parser === undefined) next();
+      else parser(req, res, step);
     };
     step();
   };

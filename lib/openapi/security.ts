@@ -79,7 +79,7 @@ export function deriveOperationSecurity(middleware: readonly unknown[], explicit
     }
     if (meta.unauthorized !== undefined) extension.unauthorized = (extension.unauthorized ?? false) || meta.unauthorized;
     if (meta.forbidden !== undefined && !forbidden.includes(meta.forbidden)) forbidden.push(meta.forbidden);
-    if (meta.rateLimit !== undefined) (extension.rateLimit ??= []).push({ ...meta.rateLimit });
+    if (meta.rateLimit !== undefined) extension.rateLimit = [...(extension.rateLimit ?? []), { ...meta.rateLimit }];
     if (meta.serviceUnavailable !== undefined && !unavailable.includes(meta.serviceUnavailable)) unavailable.push(meta.serviceUnavailable);
   }
   if (forbidden.length > 0) extension.forbidden = forbidden.join(' ');
