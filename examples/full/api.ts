@@ -1,19 +1,22 @@
 /**
  * examples/full: an annotated API. Every route is declared once with createApiRouter().route():
- * the same definition routes, validates and documents it, and the middleware list (auth,
- * API key, rate limit) makes the document list 401/403/429 by itself.
+ * the same definition routes, validates and documents it, and the middleware (auth, API key,
+ * session, the per-route and the global rate limit) makes the document list 401/403/429 by
+ * itself.
  *
  * `createFullApi(options)` builds the working router; `registry` (exported for the
- * `platform-kit openapi` CLI) describes the same API without needing a JWT key or Redis.
+ * `platform-kit openapi` CLI) describes the same API without a JWT key, Redis or secrets.
  */
-import { randomUUID } from 'node:crypto';
-import { requireApiKey, type StoredAPIKey } from '../../lib/api-key/index.js';
-import { optionalUser, requireAdminUser, requireUser, type AuthMiddlewareOptions } from '../../lib/auth/index.js';
-import type { JwtVerifier } from '../../lib/auth/index.js';
-import { HttpError } from '../../lib/errors/index.js';
-import { createApiRouter, emptyResponse, ErrorDetailBody, jsonResponse, z, type ApiRouter } from '../../lib/openapi/index.js';
-import { rateLimit } from '../../lib/rate-limit/index.js';
-import type { RedisOption } from '../../lib/redis/index.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { requireApiKey, type StoredAPIKey } from 'express-platform-kit/api-key';
+import { optionalUser, requireAdminUser, requireUser, type AuthMiddlewareOptions, type JwtVerifier } from 'express-platform-kit/auth';
+import { IntegrationCredentialsStore } from 'express-platform-kit/credentials';
+import { HttpError } from 'express-platform-kit/errors';
+import { createApiRouter, emptyResponse, ErrorDetailBody, jsonResponse, z, type ApiRouter } from 'express-platform-kit/openapi';
+import { rateLimit } from 'express-platform-kit/rate-limit';
+import type { RedisOption } from 'express-platform-kit/redis';
+import { clearSessionCookie, readSessionId, requireSession, SessionManager, setSessionCookie, type SessionCookieOptions } from 'express-platform-kit/session';
 
 // ---- Schemas (named ones become components/schemas entries) -------------------------------
 
@@ -41,6 +44,11 @@ export const NewGraph = z
 const Me = z.object({ id: z.string(), email: z.string(), role: z.string(), name: z.string().nullable().optional() }).openapi('Me');
 const Agent = z.object({ id: z.string(), name: z.string(), featured: z.boolean(), mine: z.boolean() }).openapi('StoreAgent');
 const Stats = z.object({ graphs: z.number().int(), owners: z.number().int() }).openapi('AdminStats');
+const MaskedCredentials = z
+  .object({ id: z.string(), type: z.literal('api_key'), provider: z.string(), title: z.string().nullable().optional(), apiKey: z.string().openapi({ example: '********' }) })
+  .openapi('MaskedAPIKeyCredentials');
+const NewCredentials = z.object({ provider: z.string().trim().min(1).max(64), apiKey: z.string().min(1).max(4096), title: z.string().max(200).optional() }).openapi('NewAPIKeyCredentials');
+const CredentialsId = z.object({ id: z.string().min(1).max(128) });
 const GraphId = z.object({ id: z.string().uuid().openapi({ description: 'Graph id (UUID)', example: '7d0e5e4e-3f6a-4d1e-9b1e-2f0f3c9a1b2c' }) });
 
 // ---- The API ------------------------------------------------------------------------------
@@ -48,6 +56,17 @@ const GraphId = z.object({ id: z.string().uuid().openapi({ description: 'Graph i
 export interface FullApiOptions {
   /** Options of the auth middlewares (e.g. `{ verifier }`). Default: auth settings from the environment. */
   auth?: AuthMiddlewareOptions;
+  /** Sessions behind `/sessions/*`. */
+  sessions: SessionManager;
+  /** Integration credentials behind `/integrations/*`. */
+  credentials: IntegrationCredentialsStore;
+  /** Attributes of the session cookie (`secure: false` only for plain-http development). */
+  sessionCookie?: Omit<SessionCookieOptions, 'cookieName'>;
+  /**
+   * Middleware for every route (the global per-client rate limit): mounted first in the
+   * router, so it also covers what the app mounts after it, and documented on every operation.
+   */
+  middleware?: readonly RequestHandler[];
   /** Stored API keys accepted by `/external/*` (`APIKeyManager.generate()` records). */
   apiKeys?: readonly (StoredAPIKey & { head: string; name?: string })[];
   /** Policy of `POST /graphs` (per user). Default 10 per minute, in memory unless `redis` is given. */
@@ -56,9 +75,9 @@ export interface FullApiOptions {
 
 type GraphRecord = z.output<typeof Graph>;
 
-export function createFullApi(options: FullApiOptions = {}): ApiRouter {
+export function createFullApi(options: FullApiOptions): ApiRouter {
   const graphs = new Map<string, GraphRecord>();
-  const api = createApiRouter();
+  const api = createApiRouter({ middleware: options.middleware ?? [] });
   const user = requireUser(options.auth);
   const admin = requireAdminUser(options.auth);
   const maybeUser = optionalUser(options.auth);
@@ -91,6 +110,21 @@ export function createFullApi(options: FullApiOptions = {}): ApiRouter {
     handler: (_req, res) => res.json({ graphs: graphs.size, owners: new Set([...graphs.values()].map((g) => g.ownerId)).size }),
   });
 
+  declareGraphRoutes(api, graphs, { user, createLimit, maybeUser, apiKey });
+  declareSessionRoutes(api, options);
+  declareCredentialsRoutes(api, options);
+  return api;
+}
+
+interface GraphMiddleware {
+  user: RequestHandler;
+  createLimit: RequestHandler;
+  maybeUser: RequestHandler;
+  apiKey: RequestHandler;
+}
+
+/** Graphs of the signed-in user. */
+function declareGraphRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { user, createLimit, maybeUser, apiKey }: GraphMiddleware): void {
   api.route({
     method: 'get', path: '/graphs', summary: 'List my graphs', tags: ['graphs'],
     middleware: [user],
@@ -139,7 +173,11 @@ export function createFullApi(options: FullApiOptions = {}): ApiRouter {
       res.status(204).end();
     },
   });
+  declareSharingRoutes(api, graphs, { maybeUser, apiKey });
+}
 
+/** The public agent store (optional sign-in) and read access with an API key. */
+function declareSharingRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { maybeUser, apiKey }: Pick<GraphMiddleware, 'maybeUser' | 'apiKey'>): void {
   api.route({
     method: 'get', path: '/store/agents', summary: 'Browse the agent store', tags: ['store'],
     description: 'Public; signed-in callers also see which agents are theirs.',
@@ -163,8 +201,76 @@ export function createFullApi(options: FullApiOptions = {}): ApiRouter {
       res.json(graph);
     },
   });
+}
 
-  return api;
+/** Browser sessions opened from a JWT. */
+function declareSessionRoutes(api: ApiRouter, { auth, sessions, sessionCookie = {} }: FullApiOptions): void {
+  const user = requireUser(auth);
+  const session = requireSession({ manager: sessions, cookie: sessionCookie });
+  api.route({
+    method: 'post', path: '/sessions', summary: 'Open a browser session from a JWT', tags: ['sessions'],
+    middleware: [user],
+    responses: {
+      201: jsonResponse(z.object({ expiresInSeconds: z.number().int() }), 'Session cookie set (HttpOnly, SameSite=Lax)'),
+      503: jsonResponse(ErrorDetailBody, 'The session store (Redis) is unavailable; no session was opened'),
+    },
+    handler: async (req, res) => {
+      const id = await sessions.create(req.user!.id, { ip: req.ip, userAgent: req.get('user-agent') });
+      setSessionCookie(res, id, sessionCookie);
+      res.status(201).json({ expiresInSeconds: 3600 });
+    },
+  });
+  api.route({
+    method: 'get', path: '/sessions/current', summary: 'The session of the cookie', tags: ['sessions'],
+    middleware: [session],
+    responses: { 200: jsonResponse(z.object({ userId: z.string(), securityIssues: z.array(z.string()) }), 'The session') },
+    handler: (req, res) => res.json({ userId: req.platformSession!.userId, securityIssues: req.platformSession!.securityIssues }),
+  });
+  api.route({
+    method: 'delete', path: '/sessions/current', summary: 'Log out', tags: ['sessions'],
+    middleware: [session],
+    responses: { 204: emptyResponse('Session destroyed, cookie cleared') },
+    handler: async (req, res) => {
+      await sessions.destroy(readSessionId(req)!);
+      clearSessionCookie(res, sessionCookie);
+      res.status(204).end();
+    },
+  });
+}
+
+/** Third-party API keys, encrypted at rest. The store's errors (409, 413, 503) reach errorHandler as they are. */
+function declareCredentialsRoutes(api: ApiRouter, { auth, credentials }: FullApiOptions): void {
+  const user = requireUser(auth);
+  const unavailable = jsonResponse(ErrorDetailBody, 'The credentials store is busy or unavailable; nothing was written');
+  api.route({
+    method: 'post', path: '/integrations/credentials', summary: 'Store an API key for a third-party provider', tags: ['integrations'],
+    description: 'Encrypted at rest (AES-256-GCM); never returned in clear.',
+    middleware: [user],
+    request: { body: NewCredentials },
+    responses: { 201: jsonResponse(MaskedCredentials, 'Stored (secret masked)'), 409: jsonResponse(ErrorDetailBody, 'The user already holds the maximum number of credentials'), 503: unavailable },
+    handler: async (req, res) => {
+      const saved = await credentials.add(req.user!.id, { type: 'api_key', provider: req.body.provider, apiKey: req.body.apiKey, title: req.body.title });
+      res.status(201).json(saved); // Secret fields serialise as "********"
+    },
+  });
+  api.route({
+    method: 'get', path: '/integrations/credentials', summary: 'My stored credentials (masked)', tags: ['integrations'],
+    middleware: [user],
+    responses: { 200: jsonResponse(z.array(MaskedCredentials), 'Credentials, secrets masked'), 503: unavailable },
+    handler: async (req, res) => {
+      res.json(await credentials.list(req.user!.id));
+    },
+  });
+  api.route({
+    method: 'delete', path: '/integrations/credentials/:id', summary: 'Delete stored credentials', tags: ['integrations'],
+    middleware: [user],
+    request: { params: CredentialsId },
+    responses: { 204: emptyResponse('Deleted'), 404: jsonResponse(ErrorDetailBody, 'No such credentials'), 503: unavailable },
+    handler: async (req, res, next) => {
+      if (!(await credentials.delete(req.user!.id, req.params.id))) return next(new HttpError(404, 'Credentials not found'));
+      res.status(204).end();
+    },
+  });
 }
 
 // A verifier that rejects every token: the documentation registry below never serves requests.
@@ -173,8 +279,16 @@ const documentationOnlyVerifier: JwtVerifier = {
   verify: () => Promise.reject(new HttpError(401, 'Invalid token')),
 };
 
-/** What the API looks like, for `platform-kit openapi examples/full/api.ts` (no secrets or Redis needed). */
-export const registry = createFullApi({ auth: { verifier: documentationOnlyVerifier } }).registry;
+/**
+ * What the API looks like, for `platform-kit openapi examples/full/api.ts`: the same routes and
+ * middleware as the service, on memory backends and a throwaway key (no secrets, no Redis).
+ */
+export const registry = createFullApi({
+  auth: { verifier: documentationOnlyVerifier },
+  sessions: new SessionManager({ ttlSeconds: 3600, redis: false }),
+  credentials: new IntegrationCredentialsStore({ encryptionKey: randomBytes(32).toString('hex'), redis: false }),
+  middleware: [rateLimit({ name: 'api', limit: 60, windowMs: 60_000, store: 'memory', onStoreError: 'open' })],
+}).registry;
 
 /** Title and version of the generated document. */
 export const info = { title: 'express-platform-kit full example', version: '1.0.0', description: 'Graphs, an agent store and admin statistics, protected by JWTs, API keys and rate limits.' };

@@ -1,23 +1,24 @@
 /**
- * examples/full: the whole kit in one Express 5 service, wired the way the docs recommend.
+ * examples/full: the whole kit in one Express 5 service, wired the way the docs recommend
+ * (no listen, so tests and tools can import it).
  *
- * request context + access log → metrics → OpenAPI docs → a global rate limit (Redis with
- * REDIS_URL, memory without) → the annotated API of ./api.ts (JWT, admin and API-key routes)
- * + sessions + integration credentials → the rate-limit admin router behind admin auth →
- * {"detail"} errors. `server.ts` adds logging configuration, alerting and graceful shutdown.
+ * request context + access log → metrics → OpenAPI docs → the annotated API of ./api.ts
+ * (global rate limit first, then JWT, admin, API-key and session routes, integration
+ * credentials) → the rate-limit admin router behind admin auth → {"detail"} errors.
+ * `server.ts` adds logging configuration, alerting and graceful shutdown.
  */
 import express, { type Express } from 'express';
-import type { StoredAPIKey } from '../../lib/api-key/index.js';
-import { requireAdminUser, requireUser, type JwtVerifier } from '../../lib/auth/index.js';
-import { metricsHandler, requestMetrics } from '../../lib/alerting/index.js';
-import { IntegrationCredentialsStore } from '../../lib/credentials/index.js';
-import { errorHandler, HttpError } from '../../lib/errors/index.js';
-import { accessLog, requestContext } from '../../lib/logging/index.js';
-import { emptyResponse, ErrorDetailBody, generateOpenApiDocument, jsonResponse, serveOpenApi, z, type ApiRouter } from '../../lib/openapi/index.js';
-import { createRateLimiter, rateLimit, rateLimitAdminRouter, type RateLimiter } from '../../lib/rate-limit/index.js';
-import type { RedisOption } from '../../lib/redis/index.js';
-import { clearSessionCookie, readSessionId, requireSession, SessionManager, setSessionCookie } from '../../lib/session/index.js';
-import { createFullApi, info } from './api.js';
+import { metricsHandler, requestMetrics } from 'express-platform-kit/alerting';
+import type { StoredAPIKey } from 'express-platform-kit/api-key';
+import { requireAdminUser, type JwtVerifier } from 'express-platform-kit/auth';
+import { IntegrationCredentialsStore } from 'express-platform-kit/credentials';
+import { errorHandler } from 'express-platform-kit/errors';
+import { accessLog, requestContext } from 'express-platform-kit/logging';
+import { generateOpenApiDocument, serveOpenApi, type ApiRouter } from 'express-platform-kit/openapi';
+import { createRateLimiter, rateLimit, rateLimitAdminRouter, type RateLimiter } from 'express-platform-kit/rate-limit';
+import type { RedisOption } from 'express-platform-kit/redis';
+import { SessionManager } from 'express-platform-kit/session';
+import { createFullApi, info, type FullApiOptions } from './api.js';
 
 export interface PlatformAppOptions {
   /** The JWT verifier shared by every auth middleware (one key import, one JWKS cache). */
@@ -30,6 +31,8 @@ export interface PlatformAppOptions {
   apiKeys?: readonly (StoredAPIKey & { head: string; name?: string })[];
   /** Global per-client policy. Default 600 per minute. */
   globalLimit?: { limit: number; windowMs: number };
+  /** Policy of `POST /graphs` (per user). Default 10 per minute. */
+  createGraphLimit?: { limit?: number; windowMs?: number };
   /** `Secure` session cookies. Default: env AUTH_COOKIE_SECURE (true); false only for plain-http development. */
   secureCookies?: boolean;
 }
@@ -42,80 +45,33 @@ export interface PlatformApp {
   credentials: IntegrationCredentialsStore;
 }
 
-const MaskedCredentials = z
-  .object({ id: z.string(), type: z.literal('api_key'), provider: z.string(), title: z.string().nullable().optional(), apiKey: z.string().openapi({ example: '********' }) })
-  .openapi('MaskedAPIKeyCredentials');
-const NewCredentials = z.object({ provider: z.string().trim().min(1).max(64), apiKey: z.string().min(1).max(4096), title: z.string().max(200).optional() }).openapi('NewAPIKeyCredentials');
-const CredentialsId = z.object({ id: z.string().min(1).max(128) });
-
+/**
+ * The service as an Express app, with the parts tests and operators reach for.
+ *
+ * @example
+ * ```ts
+ * const { app } = createPlatformApp({ verifier, encryptionKey: process.env.ENCRYPTION_KEY! })
+ * app.listen(8080, '127.0.0.1')
+ * ```
+ */
 export function createPlatformApp(options: PlatformAppOptions): PlatformApp {
-  const redis = options.redis;
+  const { redis } = options;
+  const backend = redis !== undefined ? { redis } : { redis: false as const }; // memory even when REDIS_URL is set
   const auth = { verifier: options.verifier };
   const limiter = createRateLimiter({ name: 'api', limit: options.globalLimit?.limit ?? 600, windowMs: options.globalLimit?.windowMs ?? 60_000, algorithm: 'sliding-window', ...(redis !== undefined ? { redis } : {}) });
-  const sessions = new SessionManager({ ttlSeconds: 3600, ...(redis !== undefined ? { redis } : { redis: false }) });
-  const credentials = new IntegrationCredentialsStore({ encryptionKey: options.encryptionKey, ...(redis !== undefined ? { redis } : {}) });
-  const cookie = options.secureCookies === undefined ? {} : { secure: options.secureCookies }; // default: AUTH_COOKIE_SECURE (true)
-
-  const api = createFullApi({ auth, apiKeys: options.apiKeys, ...(redis !== undefined ? { createGraphLimit: { redis } } : {}) });
-  const user = requireUser(auth);
-  const session = requireSession({ manager: sessions, cookie });
-
-  api.route({
-    method: 'post', path: '/sessions', summary: 'Open a browser session from a JWT', tags: ['sessions'],
-    middleware: [user],
-    responses: { 201: jsonResponse(z.object({ expiresInSeconds: z.number().int() }), 'Session cookie set (HttpOnly, SameSite=Lax)') },
-    handler: async (req, res) => {
-      const id = await sessions.create(req.user!.id, { ip: req.ip, userAgent: req.get('user-agent') });
-      setSessionCookie(res, id, cookie);
-      res.status(201).json({ expiresInSeconds: 3600 });
-    },
-  });
-  api.route({
-    method: 'get', path: '/sessions/current', summary: 'The session of the cookie', tags: ['sessions'],
-    middleware: [session],
-    responses: { 200: jsonResponse(z.object({ userId: z.string(), securityIssues: z.array(z.string()) }), 'The session') },
-    handler: (req, res) => res.json({ userId: req.platformSession!.userId, securityIssues: req.platformSession!.securityIssues }),
-  });
-  api.route({
-    method: 'delete', path: '/sessions/current', summary: 'Log out', tags: ['sessions'],
-    middleware: [session],
-    responses: { 204: emptyResponse('Session destroyed, cookie cleared') },
-    handler: async (req, res) => {
-      await sessions.destroy(readSessionId(req)!);
-      clearSessionCookie(res, cookie);
-      res.status(204).end();
-    },
-  });
-
-  api.route({
-    method: 'post', path: '/integrations/credentials', summary: 'Store an API key for a third-party provider', tags: ['integrations'],
-    description: 'Encrypted at rest (AES-256-GCM); never returned in clear.',
-    middleware: [user],
-    request: { body: NewCredentials },
-    responses: { 201: jsonResponse(MaskedCredentials, 'Stored (secret masked)') },
-    handler: async (req, res) => {
-      const saved = await credentials.add(req.user!.id, { type: 'api_key', provider: req.body.provider, apiKey: req.body.apiKey, title: req.body.title });
-      res.status(201).json(saved); // Secret fields serialise as "********"
-    },
-  });
-  api.route({
-    method: 'get', path: '/integrations/credentials', summary: 'My stored credentials (masked)', tags: ['integrations'],
-    middleware: [user],
-    responses: { 200: jsonResponse(z.array(MaskedCredentials), 'Credentials, secrets masked') },
-    handler: async (req, res) => {
-      res.json(await credentials.list(req.user!.id));
-    },
-  });
-  api.route({
-    method: 'delete', path: '/integrations/credentials/:id', summary: 'Delete stored credentials', tags: ['integrations'],
-    middleware: [user],
-    request: { params: CredentialsId },
-    responses: { 204: emptyResponse('Deleted'), 404: jsonResponse(ErrorDetailBody, 'No such credentials') },
-    handler: async (req, res, next) => {
-      if (!(await credentials.delete(req.user!.id, req.params.id))) return next(new HttpError(404, 'Credentials not found'));
-      res.status(204).end();
-    },
-  });
+  const sessions = new SessionManager({ ttlSeconds: 3600, ...backend });
+  const credentials = new IntegrationCredentialsStore({ encryptionKey: options.encryptionKey, ...backend });
+  const apiOptions: FullApiOptions = {
+    auth,
+    sessions,
+    credentials,
+    apiKeys: options.apiKeys,
+    // The global limit runs first in the API router: it covers every route and what is mounted after it.
+    middleware: [rateLimit({ limiter, onStoreError: 'open' })],
+    createGraphLimit: { ...options.createGraphLimit, ...(redis !== undefined ? { redis } : {}) },
+    ...(options.secureCookies === undefined ? {} : { sessionCookie: { secure: options.secureCookies } }), // default: AUTH_COOKIE_SECURE (true)
+  };
+  const api = createFullApi(apiOptions);
 
   const app = express();
   app.disable('x-powered-by');
@@ -123,7 +79,6 @@ export function createPlatformApp(options: PlatformAppOptions): PlatformApp {
   app.use(requestMetrics());
   app.get('/metrics', metricsHandler());
   serveOpenApi(app, { document: () => generateOpenApiDocument(api, info) });
-  app.use(rateLimit({ limiter, onStoreError: 'open' }));
   app.use(api);
   app.use('/admin', requireAdminUser(auth), rateLimitAdminRouter({ limiter }));
   app.use(errorHandler());

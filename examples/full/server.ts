@@ -13,12 +13,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
-import { AlertManager, loggerNotifier, startAlertEvaluator } from '../../lib/alerting/index.js';
-import { APIKeyManager } from '../../lib/api-key/index.js';
-import { createJwtVerifier } from '../../lib/auth/index.js';
-import { loadRateLimitSettings } from '../../lib/rate-limit/index.js';
-import { configureLogging, getLogger, type CloudLoggingOptions } from '../../lib/logging/index.js';
-import { gracefulShutdown } from '../../lib/shutdown/index.js';
+import { AlertManager, loggerNotifier, startAlertEvaluator } from 'express-platform-kit/alerting';
+import { APIKeyManager } from 'express-platform-kit/api-key';
+import { createJwtVerifier } from 'express-platform-kit/auth';
+import { loadRateLimitSettings } from 'express-platform-kit/rate-limit';
+import { configureLogging, getLogger, type CloudLoggingOptions } from 'express-platform-kit/logging';
+import { gracefulShutdown } from 'express-platform-kit/shutdown';
 import { createPlatformApp } from './platform.js';
 
 async function cloudOptions(): Promise<CloudLoggingOptions | undefined> {

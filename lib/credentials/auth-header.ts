@@ -25,7 +25,7 @@ function headerValue(headers: HostScopedCredentials['headers'], name: string): s
 }
 
 /**
- * The `Authorization` header value for `credentials`, as the reference builds it:
+ * The `Authorization` header value for `credentials`:
  * `Bearer <access token>` (oauth2), `Bearer <api key>` (api_key), `Basic base64(user:password)`
  * (user_password), and the stored `Authorization` header, or `''`, for host_scoped. A
  * per-provider override changes the scheme or the whole value.
@@ -52,7 +52,7 @@ export function authHeader(credentials: Credentials, options: AuthHeaderOptions 
 }
 
 /**
- * `Bearer <secret>` for OAuth2 and API-key credentials (the reference's `bearer()`). Throws
+ * `Bearer <secret>` for OAuth2 and API-key credentials. Throws
  * `ERR_VALIDATION` for types that have no bearer token.
  *
  * @example
@@ -85,7 +85,7 @@ export function credentialsHeaders(credentials: Credentials, options: AuthHeader
 
 /**
  * Whether host-scoped credentials apply to `url`: exact host match, or `*.example.com`
- * matching `example.com` and its subdomains (the reference's rule).
+ * matching `example.com` and its subdomains.
  *
  * @example
  * ```ts

@@ -2,8 +2,9 @@
  * Where encrypted records live. Backends only ever see ciphertext and hashed key names; the
  * store encrypts before writing and decrypts after reading.
  */
+import { KitError } from '../errors/kit-error.js';
+import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/index.js';
-import { HttpError } from '../errors/http-error.js';
 
 /** Storage boundary of {@link IntegrationCredentialsStore}; values are ciphertexts. */
 export interface CredentialsBackend {
@@ -19,15 +20,15 @@ export interface CredentialsBackend {
   takeState(stateKey: string): Promise<string | null>;
 }
 
-function unavailable(cause: unknown): HttpError {
-  return new HttpError(503, 'The credentials store is unavailable (Redis did not answer)', { code: 'ERR_STORE_UNAVAILABLE', cause });
-}
-
-async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * One Redis call of the store, with a deadline (a paused Redis must not hold the request):
+ * any failure is `ERR_STORE_UNAVAILABLE` (errorHandler answers 503).
+ */
+async function guarded<T>(what: string, operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await withDeadline(operation(), DEFAULT_STORE_TIMEOUT_MS, `credentials ${what}`);
   } catch (error) {
-    throw unavailable(error);
+    throw new KitError('ERR_STORE_UNAVAILABLE', 'The credentials store is unavailable (Redis did not answer)', { cause: error });
   }
 }
 
@@ -53,16 +54,16 @@ export class RedisCredentialsBackend implements CredentialsBackend {
   }
 
   readAll(userKey: string): Promise<Map<string, string>> {
-    return guarded(async () => new Map(Object.entries(await this.#redis.hgetall(userKey))));
+    return guarded('read', async () => new Map(Object.entries(await this.#redis.hgetall(userKey))));
   }
 
   readOne(userKey: string, id: string): Promise<string | null> {
-    return guarded(() => this.#redis.hget(userKey, id));
+    return guarded('read', () => this.#redis.hget(userKey, id));
   }
 
   write(userKey: string, set: ReadonlyMap<string, string>, remove: readonly string[]): Promise<void> {
     if (set.size === 0 && remove.length === 0) return Promise.resolve();
-    return guarded(async () => {
+    return guarded('write', async () => {
       // One key, so MULTI is fine on a Cluster too.
       const multi = this.#redis.multi();
       if (remove.length > 0) multi.hdel(userKey, ...remove);
@@ -74,13 +75,13 @@ export class RedisCredentialsBackend implements CredentialsBackend {
   }
 
   putState(stateKey: string, value: string, ttlMs: number): Promise<void> {
-    return guarded(async () => {
+    return guarded('OAuth state write', async () => {
       await this.#redis.set(stateKey, value, 'PX', ttlMs);
     });
   }
 
   takeState(stateKey: string): Promise<string | null> {
-    return guarded(() => this.#redis.epkCredentialsTakeState(stateKey));
+    return guarded('OAuth state read', () => this.#redis.epkCredentialsTakeState(stateKey));
   }
 }
 

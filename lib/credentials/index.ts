@@ -13,7 +13,7 @@
 
 /** The masked secret string every credentials schema yields for secret fields. */
 export { Secret, isSecret, secretSchema, SECRET_MASK, MAX_SECRET_LENGTH } from './secret.js';
-/** Zod schemas (values) and their output types (same names), as in the reference. */
+/** Zod schemas (values) and their output types (same names). */
 export {
   OAuth2Credentials,
   APIKeyCredentials,

@@ -4,7 +4,7 @@ import { RedisKeyedMutex } from '../sync/redis-keyed-mutex.js';
 import type { CredentialsMutex } from './settings.js';
 
 /**
- * The store's default per-user lock: the Redis keyed mutex when the store is on Redis (all
+ * The store's default per-user lock: the Redis keyed mutex with the Redis backend (all
  * processes exclude each other), the in-process one otherwise. A read-modify-write takes a
  * few milliseconds; the generous wait covers bursts of writers for one user.
  */

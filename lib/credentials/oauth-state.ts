@@ -1,7 +1,7 @@
 /** OAuth `state` tokens and PKCE (RFC 7636) helpers. */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A fresh unguessable token: 32 random bytes, base64url (like the reference's `token_urlsafe(32)`). */
+/** A fresh unguessable token: 32 random bytes, base64url (43 characters). */
 export function randomUrlToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }

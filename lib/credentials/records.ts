@@ -2,7 +2,7 @@
  * What the store writes: credentials records and OAuth states as AES-256-GCM ciphertexts whose
  * additional data binds (user id, kind, record id), so a value moved elsewhere fails to decrypt.
  */
-import { HttpError } from '../errors/http-error.js';
+import { invalidBody, storeError } from './validation.js';
 import { KitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import type { CredentialsKeyRing } from './encryption.js';
@@ -27,7 +27,7 @@ function revealForEncryption(value: unknown, what: string): string {
     });
   } catch (cause) {
     // BigInt, a cycle or absurd nesting in `metadata`: the caller's input, so a 400, not a crash.
-    throw new HttpError(400, `Invalid ${what}: metadata must be plain JSON (no BigInt, cycles or extreme nesting)`, { code: 'ERR_VALIDATION', cause });
+    throw invalidBody(`Invalid ${what}: metadata must be plain JSON (no BigInt, cycles or extreme nesting)`, 'metadata', 'invalid_json', cause);
   }
 }
 
@@ -54,12 +54,12 @@ export class RecordCodec {
     return JSON.stringify(['express-platform-kit/credentials', 1, kind, userId, id]);
   }
 
-  /** Encrypts one credentials record (secrets revealed only here); over `maxRecordBytes` → 413. */
+  /** Encrypts one credentials record (secrets revealed only here); over `maxRecordBytes` → `ERR_PAYLOAD_TOO_LARGE`. */
   sealCredentials(userId: string, record: StoredRecord): string {
     const plaintext = revealForEncryption(record, 'credentials');
     const bytes = Buffer.byteLength(plaintext, 'utf8');
     if (bytes > this.#maxRecordBytes) {
-      throw new HttpError(413, `Credentials record is too large (${bytes} bytes; the limit is ${this.#maxRecordBytes})`, { code: 'ERR_VALIDATION' });
+      throw storeError('ERR_PAYLOAD_TOO_LARGE', `Credentials record is too large (${bytes} bytes; the limit is ${this.#maxRecordBytes})`);
     }
     return this.#keys.encrypt(plaintext, this.#aad('credentials', userId, record.credentials.id));
   }
@@ -97,11 +97,11 @@ export class RecordCodec {
     return rewrites;
   }
 
-  /** Encrypts an OAuth state stored under `stateKey`; over `maxRecordBytes` → 413. */
+  /** Encrypts an OAuth state stored under `stateKey`; over `maxRecordBytes` → `ERR_PAYLOAD_TOO_LARGE`. */
   sealState(userId: string, stateKey: string, state: OAuthState): string {
     const plaintext = revealForEncryption(state, 'OAuth state');
     if (Buffer.byteLength(plaintext, 'utf8') > this.#maxRecordBytes) {
-      throw new HttpError(413, `OAuth state is too large (the limit is ${this.#maxRecordBytes} bytes)`, { code: 'ERR_VALIDATION' });
+      throw storeError('ERR_PAYLOAD_TOO_LARGE', `OAuth state is too large (the limit is ${this.#maxRecordBytes} bytes)`);
     }
     return this.#keys.encrypt(plaintext, this.#aad('oauth_state', userId, stateKey));
   }

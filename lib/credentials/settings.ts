@@ -13,8 +13,11 @@ export type CredentialsMutex = Pick<KeyedMutex, 'withLock'>;
 
 /** Options of {@link IntegrationCredentialsStore}. */
 export interface IntegrationCredentialsStoreOptions {
-  /** Redis client or URL. Default: `REDIS_URL`, else in-memory (one process only). */
-  redis?: RedisOption;
+  /**
+   * Redis client or URL; `false`: in memory even when `REDIS_URL` is set (one process only,
+   * the kit-wide convention). Default: `REDIS_URL`, else in memory.
+   */
+  redis?: RedisOption | false;
   /**
    * Keys in `ENCRYPTION_KEY` format (`key` or `kid1:key1,kid2:key2`, 32-byte hex/base64 keys;
    * the first encrypts, all decrypt), or a ready key ring. Default: `ENCRYPTION_KEY`.
@@ -25,7 +28,7 @@ export interface IntegrationCredentialsStoreOptions {
   mutex?: CredentialsMutex;
   /** Prefix of every Redis key. Default `epk:cred:`. */
   keyPrefix?: string;
-  /** Lifetime of a pending OAuth state. Default 600 000 (10 minutes, like the reference). */
+  /** Lifetime of a pending OAuth state. Default 600 000 (10 minutes). */
   oauthStateTtlMs?: number;
   /** Most credentials one user may hold. Default 1000. */
   maxCredentialsPerUser?: number;
@@ -55,7 +58,7 @@ const isObject = (value: unknown) => typeof value === 'object' && value !== null
 
 const optionsSchema = z
   .object({
-    redis: z.custom<RedisOption>((value) => typeof value === 'string' || isObject(value), { message: 'must be an ioredis client or a redis:// URL' }).optional(),
+    redis: z.custom<RedisOption | false>((value) => value === false || typeof value === 'string' || isObject(value), { message: 'must be an ioredis client, a redis:// URL or false (memory)' }).optional(),
     encryptionKey: z.custom<string | CredentialsKeyRing>((value) => typeof value === 'string' || value instanceof CredentialsKeyRing, { message: 'must be a key string or a CredentialsKeyRing' }).optional(),
     mutex: z.custom<CredentialsMutex>((value) => isObject(value) && typeof (value as CredentialsMutex).withLock === 'function', { message: 'must have a withLock(key, fn) method' }).optional(),
     keyPrefix: z.string().max(64).regex(/^[^{}\s]*$/, { message: 'must not contain braces or whitespace' }).default('epk:cred:'),

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { HttpError } from '../errors/http-error.js';
 import { KitError } from '../errors/kit-error.js';
 import { resolveRedis } from '../redis/index.js';
 import { MemoryCredentialsBackend, RedisCredentialsBackend, type CredentialsBackend } from './backends.js';
@@ -11,7 +10,7 @@ import {
   loadCredentialsSettings, parseCredentialsStoreOptions, type CredentialsMutex, type IntegrationCredentialsStoreOptions,
 } from './settings.js';
 import { Credentials, OAuthState, type CredentialsInput } from './types.js';
-import { checkUserId, invalid, lockFailureAsHttp } from './validation.js';
+import { checkUserId, explainLockFailure, invalid, invalidBody, storeError } from './validation.js';
 
 const MAX_TOKEN_LENGTH = 256;
 
@@ -71,7 +70,7 @@ export class IntegrationCredentialsStore {
         : parsed.encryptionKey !== undefined
           ? CredentialsKeyRing.parse(parsed.encryptionKey, 'encryptionKey')
           : loadCredentialsSettings(parsed.env).keyRing;
-    const redis = resolveRedis(parsed.redis, parsed.env);
+    const redis = parsed.redis === false ? null : resolveRedis(parsed.redis, parsed.env);
     this.backend = redis ? 'redis' : 'memory';
     this.#backend = redis ? new RedisCredentialsBackend(redis) : new MemoryCredentialsBackend();
     this.#mutex = parsed.mutex ?? defaultCredentialsMutex(redis);
@@ -116,7 +115,7 @@ export class IntegrationCredentialsStore {
         return change.result;
       });
     } catch (error) {
-      throw lockFailureAsHttp(error);
+      throw explainLockFailure(error);
     }
   }
 
@@ -128,8 +127,9 @@ export class IntegrationCredentialsStore {
 
   /**
    * Adds credentials for `userId` and returns them as stored (with a generated `id` when none
-   * was given). Invalid credentials → 400 `ERR_VALIDATION`; an existing id or a full user → 409;
-   * a record over `maxRecordBytes` → 413.
+   * was given). Invalid credentials → `ERR_VALIDATION`; an existing id or a full user →
+   * `ERR_CREDENTIALS_CONFLICT`; a record over `maxRecordBytes` → `ERR_PAYLOAD_TOO_LARGE`
+   * (errorHandler answers 400, 409 and 413).
    */
   async add(userId: string, credentials: CredentialsInput | Credentials): Promise<Credentials> {
     checkUserId(userId);
@@ -137,10 +137,10 @@ export class IntegrationCredentialsStore {
     const encrypted = this.#codec.sealCredentials(userId, { addedAt: Date.now(), credentials: parsed });
     return this.#modify(userId, (records) => {
       if (records.has(parsed.id)) {
-        throw new HttpError(409, `Credentials with id ${JSON.stringify(parsed.id.slice(0, 64))} already exist for this user`, { code: 'ERR_VALIDATION' });
+        throw storeError('ERR_CREDENTIALS_CONFLICT', `Credentials with id ${JSON.stringify(parsed.id.slice(0, 64))} already exist for this user`);
       }
       if (records.size >= this.#maxPerUser) {
-        throw new HttpError(409, `This user already has the maximum of ${this.#maxPerUser} credentials`, { code: 'ERR_VALIDATION' });
+        throw storeError('ERR_CREDENTIALS_CONFLICT', `This user already has the maximum of ${this.#maxPerUser} credentials`);
       }
       return { set: new Map([[parsed.id, encrypted]]), remove: [], result: parsed };
     });
@@ -170,9 +170,9 @@ export class IntegrationCredentialsStore {
   }
 
   /**
-   * Replaces the stored credentials with the same `id`. Unknown id → 404
-   * `ERR_CREDENTIALS_NOT_FOUND`; a different `type`, or OAuth2 scopes that drop a stored scope
-   * (the reference's rule) → 400 `ERR_VALIDATION`.
+   * Replaces the stored credentials with the same `id`. Unknown id →
+   * `ERR_CREDENTIALS_NOT_FOUND` (404); a different `type`, or OAuth2 scopes that drop a stored
+   * scope (scopes may only grow) → `ERR_VALIDATION` (400).
    */
   async update(userId: string, credentials: Credentials | CredentialsInput): Promise<Credentials> {
     checkUserId(userId);
@@ -180,17 +180,17 @@ export class IntegrationCredentialsStore {
     return this.#modify(userId, (records) => {
       const stored = records.get(updated.id);
       if (stored === undefined) {
-        throw new HttpError(404, `Credentials with id ${JSON.stringify(updated.id.slice(0, 64))} not found for this user`, { code: 'ERR_CREDENTIALS_NOT_FOUND' });
+        throw storeError('ERR_CREDENTIALS_NOT_FOUND', `Credentials with id ${JSON.stringify(updated.id.slice(0, 64))} not found for this user`);
       }
       const current = this.#codec.openCredentials(userId, updated.id, stored);
       if (current.credentials.type !== updated.type) {
-        throw new HttpError(400, `Cannot change credentials from type '${current.credentials.type}' to '${updated.type}'`, { code: 'ERR_VALIDATION' });
+        throw invalidBody(`Cannot change credentials from type '${current.credentials.type}' to '${updated.type}'`, 'type', 'type_change');
       }
       if (current.credentials.type === 'oauth2' && updated.type === 'oauth2') {
         const kept = new Set(updated.scopes);
         const dropped = current.credentials.scopes.filter((scope) => !kept.has(scope));
         if (dropped.length > 0) {
-          throw new HttpError(400, `Cannot narrow the scopes of OAuth2 credentials (would drop: ${dropped.slice(0, 10).join(', ')})`, { code: 'ERR_VALIDATION' });
+          throw invalidBody(`Cannot narrow the scopes of OAuth2 credentials (would drop: ${dropped.slice(0, 10).join(', ')})`, 'scopes', 'scopes_narrowed');
         }
       }
       const encrypted = this.#codec.sealCredentials(userId, { addedAt: current.addedAt, credentials: updated });

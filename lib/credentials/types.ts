@@ -1,8 +1,7 @@
 /**
- * Zod schemas and types of integration credentials. Field set of the reference
- * (`autogpt_libs.supabase_integration_credentials_store.types` and its platform successor) in
- * camelCase; the reference's snake_case JSON is accepted on input (top-level keys only, so
- * `metadata` and `headers` contents are never renamed).
+ * Zod schemas and types of integration credentials, in camelCase; snake_case JSON
+ * (`access_token`, `expires_at`, as Python services store it) is accepted on input (top-level
+ * keys only, so `metadata` and `headers` contents are never renamed).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -23,7 +22,7 @@ function camelizeKeys(value: unknown, renames: Record<string, string> = {}): unk
   return out;
 }
 
-/** `null` (Python `None` in the reference's JSON) counts as absent. */
+/** `null` (Python `None` in stored JSON) counts as absent. */
 function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
 }
@@ -31,7 +30,7 @@ function optional<T extends z.ZodType>(schema: T) {
 const MAX_SHORT = 256;
 const shortText = (what: string) =>
   z.string({ message: `${what} must be a string` }).min(1, { message: `${what} must not be empty` }).max(MAX_SHORT, { message: `${what} must be at most ${MAX_SHORT} characters` });
-/** Unix time in seconds (the reference's unit); fractions allowed. */
+/** Unix time in seconds (as OAuth `expires_at` is stored); fractions allowed. */
 const unixSeconds = z.number().finite().nonnegative();
 const metadataSchema = z.record(z.string(), z.unknown());
 const scopesSchema = z.array(z.string().max(1024)).max(1000);
@@ -145,7 +144,7 @@ const oauthStateObject = z.object({
 export const OAuthState = camel(oauthStateObject);
 export type OAuthState = z.output<typeof oauthStateObject>;
 
-/** The reference's (deprecated) user-metadata shape: `integration_credentials`, `integration_oauth_states`. */
+/** The (deprecated) user-metadata shape that holds credentials inline: `integration_credentials`, `integration_oauth_states`. */
 export const UserMetadata = camel(
   z.object({
     integrationCredentials: z.array(Credentials).default(() => []),

@@ -1,11 +1,17 @@
 import { STATUS_CODES } from 'node:http';
-import type { ErrorRequestHandler, Request } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { fromBodyParserError } from './body-parser-errors.js';
 import { isKitError } from './kit-error.js';
+import { reportError } from './report.js';
+import { copyErrorHeaders } from './response-headers.js';
+import { statusForCode } from './status.js';
 
 export interface ErrorHandlerOptions {
   /**
-   * Called for every error answered with a 5xx (the details that clients never see).
-   * Default: one line on stderr through `console.error`.
+   * Called for every error answered with a 5xx (the details that clients never see), instead
+   * of the default: one structured log line through the kit's logger (`reportError`), or one
+   * JSON line on stderr before `configureLogging()` ran. Errors whose module already logged
+   * them (`err.reported === true`) are not reported again.
    */
   onServerError?: (err: unknown, req: Request) => void;
 }
@@ -17,24 +23,66 @@ interface HttpLike {
   headers?: unknown;
   detail?: unknown;
   message?: unknown;
+  reported?: unknown;
 }
 
-function statusOf(err: HttpLike): number {
-  const status = typeof err.status === 'number' ? err.status : err.statusCode;
-  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+function isErrorStatus(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599;
 }
 
-function defaultServerErrorReporter(err: unknown, req: Request): void {
-  const code = isKitError(err) ? ` ${err.code}` : '';
-  console.error(`[express-platform-kit] ${req.method} ${req.path} failed${code}:`, err);
+function statusOf(err: unknown, httpLike: HttpLike): number {
+  if (isErrorStatus(httpLike.status)) return httpLike.status;
+  if (isErrorStatus(httpLike.statusCode)) return httpLike.statusCode;
+  return isKitError(err) ? statusForCode(err.code) : 500;
+}
+
+/** What the client sees: the detail (or message) of a 4xx unless `expose: false`; a 5xx's status text unless `expose: true`. */
+function detailOf(httpLike: HttpLike, status: number): unknown {
+  const expose = status < 500 ? httpLike.expose !== false : httpLike.expose === true;
+  if (expose) {
+    if (httpLike.detail !== undefined) return httpLike.detail;
+    if (typeof httpLike.message === 'string' && httpLike.message !== '') return httpLike.message;
+  }
+  return STATUS_CODES[status] ?? 'Error';
+}
+
+function requestIdOf(req: Request, res: Response): string | undefined {
+  const fromContext = (req as { requestId?: unknown }).requestId;
+  if (typeof fromContext === 'string' && fromContext !== '') return fromContext;
+  const echoed = res.getHeader('x-request-id');
+  return typeof echoed === 'string' && echoed !== '' ? echoed : undefined;
+}
+
+function reportServerError(err: unknown, req: Request, res: Response, status: number, custom: ErrorHandlerOptions['onServerError']): void {
+  if (custom !== undefined) {
+    try {
+      custom(err, req);
+    } catch {
+      // a broken hook must not turn one failure into two
+    }
+    return;
+  }
+  const requestId = requestIdOf(req, res);
+  reportError({
+    error: err,
+    status,
+    method: req.method,
+    path: (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '',
+    ...(requestId !== undefined ? { requestId } : {}),
+  });
 }
 
 /**
- * Express error middleware rendering every error as `{"detail": ...}` JSON (the shape the
- * reference service uses). 4xx errors show their `detail` (or message) when `expose` is true;
- * 5xx errors never show internals, only the status text. `headers` on the error
- * (`WWW-Authenticate`, `Retry-After`) are sent. Works with `HttpError`, `http-errors` and any
- * error carrying `status`/`statusCode`.
+ * Express error middleware rendering every error as `{"detail": ...}` JSON. 4xx errors show
+ * their `detail` (or message) when `expose` is true; 5xx errors never show internals, only the
+ * status text, and are reported once as one structured log line (request id, stack as a field).
+ * body-parser failures (from `express.json()` anywhere) get the kit's shapes: 400
+ * `ERR_VALIDATION` with a `detail` list, 413 `ERR_PAYLOAD_TOO_LARGE`. A `KitError` without a
+ * status answers the status its code means (`ERR_CREDENTIALS_NOT_FOUND` → 404).
+ *
+ * `err.headers` (`WWW-Authenticate`, `Retry-After`) are sent, except hop-by-hop and entity
+ * headers (`Content-Type`, `Content-Length`, `Transfer-Encoding`, …) and `Set-Cookie`: the body
+ * is always `application/json` with `X-Content-Type-Options: nosniff`.
  *
  * @example
  * ```ts
@@ -42,32 +90,22 @@ function defaultServerErrorReporter(err: unknown, req: Request): void {
  * ```
  */
 export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
-  const report = options.onServerError ?? defaultServerErrorReporter;
+  const custom = options.onServerError;
   return function kitErrorHandler(err, req, res, next) {
     if (res.headersSent) {
       next(err);
       return;
     }
-    const httpLike: HttpLike = typeof err === 'object' && err !== null ? (err as HttpLike) : {};
-    const status = statusOf(httpLike);
-    const expose = status < 500 ? httpLike.expose !== false : httpLike.expose === true;
-    let detail: unknown = STATUS_CODES[status] ?? 'Error';
-    if (expose) {
-      if (httpLike.detail !== undefined) detail = httpLike.detail;
-      else if (typeof httpLike.message === 'string' && httpLike.message !== '') detail = httpLike.message;
-    }
-    if (status >= 500) {
-      try {
-        report(err, req);
-      } catch {
-        // a broken reporter must not turn one failure into two
-      }
-    }
-    if (httpLike.headers !== null && typeof httpLike.headers === 'object') {
-      for (const [name, value] of Object.entries(httpLike.headers as Record<string, unknown>)) {
-        if (typeof value === 'string' || typeof value === 'number') res.setHeader(name, String(value));
-      }
-    }
-    res.status(status).json({ detail });
+    const error: unknown = fromBodyParserError(err) ?? err;
+    const httpLike: HttpLike = typeof error === 'object' && error !== null ? (error as HttpLike) : {};
+    const status = statusOf(error, httpLike);
+    if (status >= 500 && httpLike.reported !== true) reportServerError(error, req, res, status, custom);
+    copyErrorHeaders(res, httpLike.headers);
+    // Our own content headers, whatever a middleware or the error set before.
+    res.removeHeader('Content-Length');
+    res.removeHeader('Content-Encoding');
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.status(status).json({ detail: detailOf(httpLike, status) });
   };
 }

@@ -34,17 +34,16 @@ export class HttpError extends KitError {
   readonly statusCode: number;
   readonly expose: boolean;
   readonly headers: Record<string, string>;
-  readonly detail: ErrorDetail;
+  declare readonly detail: ErrorDetail;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     const safeStatus = Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
     const text = message ?? STATUS_CODES[safeStatus] ?? 'Error';
-    super(options.code ?? 'ERR_HTTP', text, { cause: options.cause, reported: options.reported });
+    super(options.code ?? 'ERR_HTTP', text, { cause: options.cause, reported: options.reported, detail: options.detail ?? text });
     this.status = safeStatus;
     this.statusCode = safeStatus;
     this.expose = options.expose ?? safeStatus < 500;
     this.headers = { ...(options.headers ?? {}) };
-    this.detail = options.detail ?? text;
   }
 }
 

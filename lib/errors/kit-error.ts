@@ -15,6 +15,11 @@ export interface KitErrorOptions {
    * again per request.
    */
   reported?: boolean;
+  /**
+   * What a client may see when `errorHandler()` answers this error with a 4xx (e.g. the list of
+   * validation issues). Default: the message. Never shown for a 5xx.
+   */
+  detail?: unknown;
 }
 
 /**
@@ -31,11 +36,14 @@ export class KitError extends Error {
   readonly code: KitErrorCode;
   /** See {@link KitErrorOptions.reported}. */
   reported: boolean;
+  /** See {@link KitErrorOptions.detail}. */
+  readonly detail: unknown;
 
   constructor(code: KitErrorCode, message: string, options: KitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.reported = options.reported === true;
+    this.detail = options.detail ?? message;
     this.name = new.target.name;
     Object.defineProperty(this, KIT_ERROR_BRAND, { value: true });
   }

@@ -41,6 +41,11 @@ export function setErrorReporter(reporter: ErrorReporter | undefined): void {
   current = reporter ?? stderrErrorReporter;
 }
 
+/** The reporter in use (tests and tools that swap it restore it with `setErrorReporter`). */
+export function getErrorReporter(): ErrorReporter {
+  return current;
+}
+
 /** Reports one error; a reporter that throws never breaks the response. */
 export function reportError(report: ErrorReport): void {
   try {

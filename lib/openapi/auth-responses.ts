@@ -61,8 +61,8 @@ function needs401(operation: OpenApiOperation, rootSecurity: SecurityRequirement
 }
 
 function addResponse(operation: OpenApiOperation, status: string, component: string): void {
-  const responses = (operation.responses ??= {});
-  if (!(status in responses)) responses[status] = responseRef(component);
+  operation.responses ??= {};
+  if (!(status in operation.responses)) operation.responses[status] = responseRef(component);
 }
 
 /** Every `#/components/responses/<kit name>` referenced anywhere in an operation. */
@@ -117,8 +117,9 @@ export function addAuthResponses<D extends OpenApiDocument>(document: D, options
     }
   }
   if (used.size > 0) {
-    const components = (document.components ??= {});
-    const responses = (components.responses ??= {});
+    document.components ??= {};
+    document.components.responses ??= {};
+    const responses = document.components.responses;
     for (const name of [...used].sort()) {
       if (!(name in responses)) responses[name] = kitResponseComponent(name);
     }

@@ -96,10 +96,19 @@ function defaultInfo(cwd: string): OpenApiInfo {
   }
 }
 
-async function openapiCommand(args: string[], io: PlatformKitCliIo): Promise<number> {
-  let parsed;
+interface OpenapiArgs {
+  help: boolean;
+  module: string;
+  out?: string;
+  format: 'json' | 'yaml';
+  title?: string;
+  version?: string;
+  openapi?: string;
+}
+
+function readArgv(args: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args,
       allowPositionals: true,
       strict: true,
@@ -115,11 +124,11 @@ async function openapiCommand(args: string[], io: PlatformKitCliIo): Promise<num
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { values, positionals } = parsed;
-  if (values.help === true) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
-  }
+}
+
+function parseOpenapiArgs(args: string[]): OpenapiArgs {
+  const { values, positionals } = readArgv(args);
+  if (values.help === true) return { help: true, module: '', format: 'json' };
   if (positionals.length !== 1) throw new UsageError('expected exactly one <module> argument');
   const out = values.out;
   const format = values.format ?? (out !== undefined && /\.ya?ml$/i.test(out) ? 'yaml' : 'json');
@@ -127,42 +136,53 @@ async function openapiCommand(args: string[], io: PlatformKitCliIo): Promise<num
   if (values.openapi !== undefined && !/^3\.[01]\.\d+$/.test(values.openapi)) {
     throw new UsageError(`--openapi must be a 3.0.x or 3.1.x version (got ${JSON.stringify(values.openapi)})`);
   }
-  const modulePath = resolve(io.cwd, positionals[0] as string);
-  if (!existsSync(modulePath)) throw new UsageError(`module not found: ${positionals[0]} (resolved to ${modulePath})`);
+  return { help: false, module: positionals[0] as string, out, format, title: values.title, version: values.version, openapi: values.openapi };
+}
+
+/** The document of a loaded module: its own, or generated from its registries (title/version overridable). */
+function documentOf(found: NonNullable<ReturnType<typeof findSource>>, mod: Record<string, unknown>, args: OpenapiArgs, cwd: string): OpenApiDocument {
+  if (found.kind === 'document') {
+    const document = found.document;
+    if (args.title === undefined && args.version === undefined) return document;
+    return { ...document, info: { ...document.info, ...(args.title !== undefined ? { title: args.title } : {}), ...(args.version !== undefined ? { version: args.version } : {}) } };
+  }
+  const base = isInfo(mod.info) ? mod.info : defaultInfo(cwd);
+  const info: OpenApiInfo = { ...base, title: args.title ?? base.title, version: args.version ?? base.version };
+  return generateOpenApiDocument(found.registries, info, args.openapi !== undefined ? { openapi: args.openapi } : {});
+}
+
+async function openapiCommand(argv: string[], io: PlatformKitCliIo): Promise<number> {
+  const args = parseOpenapiArgs(argv);
+  if (args.help) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  const modulePath = resolve(io.cwd, args.module);
+  if (!existsSync(modulePath)) throw new UsageError(`module not found: ${args.module} (resolved to ${modulePath})`);
   if (TS_EXTENSIONS.has(extname(modulePath))) await ensureTypeScriptLoader();
 
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   } catch (error) {
-    io.stderr(`platform-kit: failed to load ${positionals[0]}: ${(error as Error)?.message ?? String(error)}\n`);
+    io.stderr(`platform-kit: failed to load ${args.module}: ${(error as Error)?.message ?? String(error)}\n`);
     return 1;
   }
   const found = findSource(mod);
   if (found === undefined) {
-    throw new UsageError(`${positionals[0]} exports no app, router, registry or document (expected a default or named export \`app\`, \`router\`, \`registry\` or \`document\`)`);
+    throw new UsageError(`${args.module} exports no app, router, registry or document (expected a default or named export \`app\`, \`router\`, \`registry\` or \`document\`)`);
   }
-  let document: OpenApiDocument;
-  if (found.kind === 'document') {
-    document = found.document;
-  } else {
-    const base = isInfo(mod.info) ? mod.info : defaultInfo(io.cwd);
-    const info: OpenApiInfo = { ...base, title: values.title ?? base.title, version: values.version ?? base.version };
-    document = generateOpenApiDocument(found.registries, info, values.openapi !== undefined ? { openapi: values.openapi } : {});
-  }
-  if (found.kind === 'document' && (values.title !== undefined || values.version !== undefined)) {
-    document = { ...document, info: { ...document.info, ...(values.title !== undefined ? { title: values.title } : {}), ...(values.version !== undefined ? { version: values.version } : {}) } };
-  }
-  const text = format === 'yaml' ? ((await import('yaml')) as { stringify: (v: unknown) => string }).stringify(document) : `${JSON.stringify(document, null, 2)}\n`;
-  if (out === undefined) {
+  const document = documentOf(found, mod, args, io.cwd);
+  const text = args.format === 'yaml' ? ((await import('yaml')) as { stringify: (v: unknown) => string }).stringify(document) : `${JSON.stringify(document, null, 2)}\n`;
+  if (args.out === undefined) {
     io.stdout(text);
     return 0;
   }
-  const target = resolve(io.cwd, out);
+  const target = resolve(io.cwd, args.out);
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, text);
   const operations = Object.values(document.paths ?? {}).reduce((sum, item) => sum + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
-  io.stdout(`platform-kit: wrote ${out} (OpenAPI ${document.openapi}, ${operations} operations)\n`);
+  io.stdout(`platform-kit: wrote ${args.out} (OpenAPI ${document.openapi}, ${operations} operations)\n`);
   return 0;
 }
 

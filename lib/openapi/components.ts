@@ -28,7 +28,7 @@ const stringHeader = (description: string) => ({ description, schema: { type: 's
 /** Component bodies by name; cloned on use so documents never share objects. */
 const COMPONENTS: Record<string, () => Record<string, unknown>> = {
   [RESPONSE_401]: () => ({
-    description: 'Not authenticated: credentials are missing, expired or invalid.',
+    description: 'Authentication required',
     headers: { 'WWW-Authenticate': stringHeader('Authentication challenge (RFC 6750 for bearer tokens).') },
     content: jsonContent(detailString),
   }),

@@ -21,6 +21,7 @@ export {
   OPENAPI_METADATA,
   withOpenApiMetadata,
   getOpenApiMetadata,
+  isExemptPath,
   type MiddlewareOpenApiMetadata,
 } from './metadata.js';
 
@@ -34,8 +35,11 @@ export type {
   ApiRequest,
   ApiResponse,
   ApiParameterSchema,
+  ApiRequestBody,
   ValidatedRequestParts,
 } from './route-types.js';
+/** Default of `route({ maxBodyDepth })`. */
+export { DEFAULT_MAX_BODY_DEPTH } from './body-depth.js';
 /** Response helpers for `responses`. */
 export { jsonResponse, emptyResponse, ErrorDetailBody } from './responses.js';
 /** Validation issue shape rendered in 400 `detail` lists. */

@@ -8,7 +8,7 @@
  * for apps that never generate a document.
  */
 
-/** Security scheme name of the JWT bearer middlewares (the reference's name). */
+/** Security scheme name of the JWT bearer middlewares (the name FastAPI services document too). */
 export const BEARER_JWT_SCHEME = 'HTTPBearerJWT';
 /** Security scheme name of `requireApiKey()` (header `X-API-Key`). */
 export const API_KEY_SCHEME = 'APIKeyHeader';
@@ -33,6 +33,32 @@ export interface MiddlewareOpenApiMetadata {
   rateLimit?: { limit: number; windowMs: number; algorithm?: string };
   /** The middleware can answer 503 (e.g. a rate limiter in `onStoreError: 'closed'` mode). */
   serviceUnavailable?: string;
+  /**
+   * Paths the middleware passes through untouched (a rate limiter's exempt paths): when it is
+   * mounted for a whole app or router, operations on these paths do not get its responses.
+   * A string matches the path and what is below it (`'/static/'`: the prefix); a RegExp is tested.
+   */
+  exemptPaths?: readonly (string | RegExp)[];
+}
+
+/** True when `path` is one of the middleware's exempt paths. */
+export function isExemptPath(metadata: MiddlewareOpenApiMetadata, path: string): boolean {
+  for (const entry of metadata.exemptPaths ?? []) {
+    if (typeof entry !== 'string') {
+      if (entry.test(path)) return true;
+    } else if (entry.endsWith('/') ? path.startsWith(entry) : path === entry || path.startsWith(`${entry}/`)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The middlewares of an app or router that act on `path` (the others exempt it). */
+export function middlewareActingOn<T>(middleware: readonly T[], path: string): T[] {
+  return middleware.filter((handler) => {
+    const metadata = getOpenApiMetadata(handler);
+    return metadata === undefined || !isExemptPath(metadata, path);
+  });
 }
 
 /** Attaches OpenAPI metadata to a middleware and returns the same function. */

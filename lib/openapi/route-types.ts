@@ -2,7 +2,7 @@
  * Public types of `createApiRouter().route()`: the options object and the handler whose
  * `req.params`, `req.query` and `req.body` are typed from the route's zod schemas.
  */
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { SecurityRequirement } from './security.js';
@@ -14,6 +14,16 @@ export type ApiRouteMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head
 export type ApiParameterSchema = NonNullable<NonNullable<RouteConfig['request']>['params']>;
 
 type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/** A route body: a zod schema (JSON), or zod-to-openapi's `{ content: { '<media type>': { schema } } }`. */
+export type ApiRequestBody = z.ZodType | ZodRequestBody;
+
+/** The parsed body: the schema's output, or the union of the outputs of every media type. */
+type BodyOut<B> = B extends z.ZodType
+  ? z.output<B>
+  : B extends { content: infer C }
+    ? { [K in keyof C]: C[K] extends { schema: infer S } ? (S extends z.ZodType ? z.output<S> : unknown) : unknown }[keyof C]
+    : unknown;
 
 /** The validated request parts, also available as `req.valid` (see docs/openapi.md). */
 export interface ValidatedRequestParts<P = unknown, Q = unknown, B = unknown, H = unknown> {
@@ -37,8 +47,8 @@ declare global {
 }
 
 /** The request a route handler receives, typed from the schemas. */
-export type ApiRequest<P, Q, B, H> = Request<Out<P, Request['params']>, unknown, Out<B, unknown>, Out<Q, Request['query']>> & {
-  valid: ValidatedRequestParts<Out<P, Request['params']>, Out<Q, Request['query']>, Out<B, unknown>, Out<H, undefined>>;
+export type ApiRequest<P, Q, B, H> = Request<Out<P, Request['params']>, unknown, BodyOut<B>, Out<Q, Request['query']>> & {
+  valid: ValidatedRequestParts<Out<P, Request['params']>, Out<Q, Request['query']>, BodyOut<B>, Out<H, undefined>>;
 };
 
 /** A route handler: may be async (a rejection goes to `next(err)` on Express 4 and 5). */
@@ -48,7 +58,7 @@ export type ApiRouteHandler<P, Q, B, H> = (req: ApiRequest<P, Q, B, H>, res: Res
 export type ApiResponse = ResponseConfig | { $ref: string };
 
 /** Options of `router.route({...})`. */
-export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q extends ApiParameterSchema | undefined, B extends z.ZodType | undefined, H extends ApiParameterSchema | undefined> {
+export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q extends ApiParameterSchema | undefined, B extends ApiRequestBody | undefined, H extends ApiParameterSchema | undefined> {
   method: ApiRouteMethod;
   /** Express path (`/graphs/:id`), written to the document as `/graphs/{id}`. */
   path: string;
@@ -63,7 +73,13 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
     params?: P;
     /** Query string (values arrive as strings: use `z.coerce` for numbers). */
     query?: Q;
-    /** JSON body (`application/json`); the route parses it (limit `bodyLimit`). */
+    /**
+     * The body: a zod schema (sent as `application/json`), or zod-to-openapi's own
+     * `{ description?, required?, content: { '<media type>': { schema, example? } } }` for
+     * other or several media types (JSON, `text/*`, urlencoded forms, anything else as a
+     * Buffer). The route parses it (limit `bodyLimit`) and validates it with the schema of
+     * the request's Content-Type.
+     */
     body?: B;
     /** Request headers (matched case-insensitively). */
     headers?: H;
@@ -76,8 +92,10 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
   security?: SecurityRequirement[];
   /** Middleware run before validation (auth, rate limit); their metadata drives the document. */
   middleware?: RequestHandler | readonly RequestHandler[];
-  /** JSON body size limit (body-parser syntax). Default `'100kb'`. */
+  /** Body size limit (body-parser syntax). Default `'100kb'`. */
   bodyLimit?: string | number;
+  /** Maximum nesting of arrays/objects in a parsed body (deeper → 400 `too_deep`). Default 64. */
+  maxBodyDepth?: number;
   handler: ApiRouteHandler<P, Q, B, H>;
 }
 
@@ -89,7 +107,7 @@ export interface ApiRouter extends Router {
   route: (<
     P extends ApiParameterSchema | undefined = undefined,
     Q extends ApiParameterSchema | undefined = undefined,
-    B extends z.ZodType | undefined = undefined,
+    B extends ApiRequestBody | undefined = undefined,
     H extends ApiParameterSchema | undefined = undefined,
   >(
     options: ApiRouteOptions<P, Q, B, H>,

@@ -79,7 +79,7 @@ export function deriveOperationSecurity(middleware: readonly unknown[], explicit
     }
     if (meta.unauthorized !== undefined) extension.unauthorized = (extension.unauthorized ?? false) || meta.unauthorized;
     if (meta.forbidden !== undefined && !forbidden.includes(meta.forbidden)) forbidden.push(meta.forbidden);
-    if (meta.rateLimit !== undefined) (extension.rateLimit ??= []).push({ ...meta.rateLimit });
+    if (meta.rateLimit !== undefined) extension.rateLimit = [...(extension.rateLimit ?? []), { ...meta.rateLimit }];
     if (meta.serviceUnavailable !== undefined && !unavailable.includes(meta.serviceUnavailable)) unavailable.push(meta.serviceUnavailable);
   }
   if (forbidden.length > 0) extension.forbidden = forbidden.join(' ');
@@ -98,4 +98,24 @@ export function deriveOperationSecurity(middleware: readonly unknown[], explicit
     extension.unauthorized = false;
   }
   return security === undefined ? { extension } : { security, extension };
+}
+
+/**
+ * What middleware that runs before an operation (mounted on the app or the router) adds to
+ * what the operation already says: its security is AND-ed in (it runs whatever the route
+ * declares, so an operation marked public still needs it), and its 401/403/429/503 facts
+ * are added, its rate limits first (they run first).
+ */
+export function mergeOuterMiddleware(outer: DerivedOperationSecurity, security: SecurityRequirement[] | undefined, extension: PlatformKitOperationExtension): DerivedOperationSecurity {
+  const merged: PlatformKitOperationExtension = { ...extension };
+  const { extension: add } = outer;
+  if (add.unauthorized !== undefined) merged.unauthorized = (merged.unauthorized ?? false) || add.unauthorized;
+  if (add.forbidden !== undefined) merged.forbidden = merged.forbidden === undefined ? add.forbidden : `${add.forbidden} ${merged.forbidden}`;
+  if (add.rateLimit !== undefined) merged.rateLimit = [...add.rateLimit.map((policy) => ({ ...policy })), ...(merged.rateLimit ?? [])];
+  if (add.serviceUnavailable !== undefined) merged.serviceUnavailable = merged.serviceUnavailable === undefined ? add.serviceUnavailable : `${add.serviceUnavailable} ${merged.serviceUnavailable}`;
+  let combined = security;
+  if (outer.security !== undefined && outer.security.length > 0) {
+    combined = security === undefined || security.length === 0 ? outer.security.map((r) => ({ ...r })) : andSecurity(outer.security, security);
+  }
+  return combined === undefined ? { extension: merged } : { security: combined, extension: merged };
 }

@@ -67,6 +67,36 @@ async function loadSwaggerUiDir(): Promise<string> {
   return locate();
 }
 
+/** The Swagger UI page; assets and the document URL are relative, so any mount point works. */
+function docsPageHtml(title: string, assets: string, jsonUrl: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${assets}swagger-ui.css">
+<link rel="icon" type="image/png" href="${assets}favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="${escapeHtml(jsonUrl)}"></div>
+<script src="${assets}swagger-ui-bundle.js"></script>
+<script src="${assets}${INITIALIZER}"></script>
+</body>
+</html>
+`;
+}
+
+function checkTarget(target: unknown, options: ServeOpenApiOptions): void {
+  const candidate = target as { get?: unknown; use?: unknown } | null;
+  if (candidate === null || (typeof candidate !== 'function' && typeof candidate !== 'object') || typeof candidate.get !== 'function' || typeof candidate.use !== 'function') {
+    throw new ConfigError([{ variable: 'target', message: 'must be an Express app or router' }], 'serveOpenApi');
+  }
+  if (options === null || typeof options !== 'object' || (typeof options.document !== 'function' && (options.document === null || typeof options.document !== 'object'))) {
+    throw new ConfigError([{ variable: 'document', message: 'must be an OpenAPI document or a function returning one' }], 'serveOpenApi options');
+  }
+}
+
 /**
  * Serves `document` at `jsonPath` and an interactive Swagger UI page at `docsPath`, from the
  * locally installed `swagger-ui-dist` (loaded lazily; no CDN). "Authorize" accepts a bearer
@@ -78,12 +108,7 @@ async function loadSwaggerUiDir(): Promise<string> {
  * ```
  */
 export function serveOpenApi<T extends RoutableTarget>(target: T, options: ServeOpenApiOptions): T {
-  if (target === null || (typeof target !== 'function' && typeof target !== 'object') || typeof target.get !== 'function' || typeof target.use !== 'function') {
-    throw new ConfigError([{ variable: 'target', message: 'must be an Express app or router' }], 'serveOpenApi');
-  }
-  if (options === null || typeof options !== 'object' || (typeof options.document !== 'function' && (options.document === null || typeof options.document !== 'object'))) {
-    throw new ConfigError([{ variable: 'document', message: 'must be an OpenAPI document or a function returning one' }], 'serveOpenApi options');
-  }
+  checkTarget(target, options);
   const jsonPath = checkPath('jsonPath', options.jsonPath ?? '/openapi.json');
   const docsPath = options.docsPath === false ? false : checkPath('docsPath', options.docsPath ?? '/docs');
   let cached: { json: string; title: string } | undefined;
@@ -120,22 +145,7 @@ export function serveOpenApi<T extends RoutableTarget>(target: T, options: Serve
       const jsonUrl = posix.relative(slash ? docsPath : posix.dirname(docsPath), jsonPath);
       res.setHeader('Content-Security-Policy', CSP);
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.type('html').send(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${assets}swagger-ui.css">
-<link rel="icon" type="image/png" href="${assets}favicon-32x32.png" sizes="32x32">
-</head>
-<body>
-<div id="swagger-ui" data-openapi-url="${escapeHtml(jsonUrl)}"></div>
-<script src="${assets}swagger-ui-bundle.js"></script>
-<script src="${assets}${INITIALIZER}"></script>
-</body>
-</html>
-`);
+      res.type('html').send(docsPageHtml(title, assets, jsonUrl));
     } catch (err) {
       next(err);
     }

@@ -3,21 +3,13 @@
  * hands over the raw parts and gets either the parsed values or a readable issue list.
  */
 import type { z } from 'zod';
+import { issuesFromZod, type ValidationIssue, type ValidationLocation } from '../errors/validation-issue.js';
 
-/** Where a bad value was found. */
-export type RequestLocation = 'params' | 'query' | 'headers' | 'body';
+/** Where a bad value was found (the kit-wide type, see lib/errors/validation-issue.ts). */
+export type RequestLocation = ValidationLocation;
 
 /** One readable validation problem, as rendered in the 400 response `detail` list. */
-export interface RequestValidationIssue {
-  /** `params`, `query`, `headers` or `body`. */
-  location: RequestLocation;
-  /** Dotted path inside that part (`items.0.name`); empty for the part itself. */
-  path: string;
-  /** zod's message, e.g. `Invalid input: expected string, received number`. Never echoes the value. */
-  message: string;
-  /** zod's issue code (`invalid_type`, `too_big`, …). */
-  code: string;
-}
+export type RequestValidationIssue = ValidationIssue;
 
 /** The zod schemas of a route's request parts. */
 export interface RequestSchemas {
@@ -43,12 +35,7 @@ const LOCATIONS: readonly RequestLocation[] = ['params', 'query', 'headers', 'bo
 
 /** Turns a zod error into readable issues for one request part. */
 export function formatValidationIssues(location: RequestLocation, error: z.ZodError): RequestValidationIssue[] {
-  return error.issues.map((issue) => ({
-    location,
-    path: issue.path.map((segment) => (typeof segment === 'symbol' ? segment.toString() : String(segment))).join('.'),
-    message: issue.message,
-    code: issue.code,
-  }));
+  return issuesFromZod(location, error);
 }
 
 /**

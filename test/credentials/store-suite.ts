@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import {
   IntegrationCredentialsStore, Secret, pkceChallenge, type IntegrationCredentialsStoreOptions,
 } from '../../lib/credentials/index.js';
-import { isKitError } from '../../lib/errors/index.js';
+import { HttpError, isKitError, statusForCode } from '../../lib/errors/index.js';
 
 export type MakeStore = (options?: IntegrationCredentialsStoreOptions) => IntegrationCredentialsStore;
 
@@ -21,7 +21,9 @@ function hasCode(code: string, status?: number) {
   return (err: unknown) => {
     assert.ok(isKitError(err), `expected a KitError, got ${String(err)}`);
     assert.equal(err.code, code, err.message);
-    if (status !== undefined) assert.equal((err as { status?: number }).status, status);
+    // Core errors carry no HTTP status; errorHandler answers the one their code means.
+    assert.ok(!(err instanceof HttpError), 'the store throws KitError, the HTTP mapping is at the edge');
+    if (status !== undefined) assert.equal(statusForCode(err.code), status);
     return true;
   };
 }
@@ -68,7 +70,7 @@ export function describeStoreBehaviour(title: string, getMake: () => MakeStore):
       const user = uniqueId('user');
       const secret = secretValue();
       await store.add(user, { id: 'c1', type: 'oauth2', provider: 'github', accessToken: secret, scopes: ['a', 'b'] });
-      await assert.rejects(store.add(user, { id: 'c1', type: 'api_key', provider: 'x', apiKey: secret }), hasCode('ERR_VALIDATION', 409));
+      await assert.rejects(store.add(user, { id: 'c1', type: 'api_key', provider: 'x', apiKey: secret }), hasCode('ERR_CREDENTIALS_CONFLICT', 409));
       await assert.rejects(store.update(user, { id: 'nope', type: 'api_key', provider: 'x', apiKey: secret }), hasCode('ERR_CREDENTIALS_NOT_FOUND', 404));
       await assert.rejects(store.update(user, { id: 'c1', type: 'api_key', provider: 'x', apiKey: secret }), hasCode('ERR_VALIDATION', 400));
       await assert.rejects(store.update(user, { id: 'c1', type: 'oauth2', provider: 'github', accessToken: secret, scopes: ['a'] }), (err: unknown) => {
@@ -98,7 +100,7 @@ export function describeStoreBehaviour(title: string, getMake: () => MakeStore):
       const user = uniqueId('limit');
       const results = await Promise.allSettled(Array.from({ length: 12 }, () => limited.add(user, { type: 'api_key', provider: 'p', apiKey: secretValue() })));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 5);
-      for (const r of results) if (r.status === 'rejected') hasCode('ERR_VALIDATION', 409)(r.reason);
+      for (const r of results) if (r.status === 'rejected') hasCode('ERR_CREDENTIALS_CONFLICT', 409)(r.reason);
       assert.equal((await limited.list(user)).length, 5);
     });
 
@@ -197,10 +199,10 @@ export function describeStoreBehaviour(title: string, getMake: () => MakeStore):
       const user = uniqueId('huge');
       await assert.rejects(
         store.add(user, { type: 'oauth2', provider: 'p', accessToken: 'a', scopes: [], metadata: { blob: 'x'.repeat(200_000) } }),
-        hasCode('ERR_VALIDATION', 413),
+        hasCode('ERR_PAYLOAD_TOO_LARGE', 413),
       );
       await assert.rejects(store.add(user, { type: 'api_key', provider: 'p', apiKey: 'k'.repeat(100_000) }), hasCode('ERR_VALIDATION', 400));
-      await assert.rejects(store.storeOAuthState(user, 'p', [], { metadata: { blob: 'x'.repeat(200_000) } }), hasCode('ERR_VALIDATION', 413));
+      await assert.rejects(store.storeOAuthState(user, 'p', [], { metadata: { blob: 'x'.repeat(200_000) } }), hasCode('ERR_PAYLOAD_TOO_LARGE', 413));
       assert.deepEqual(await store.list(user), []);
     });
 

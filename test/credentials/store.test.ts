@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { HttpError } from '../../lib/errors/index.js';
+import { HttpError, isKitError, statusForCode } from '../../lib/errors/index.js';
 import { MemoryKeyedMutex } from '../../lib/sync/index.js';
 import { startRedis } from '../support/redis-server.js';
 import { IntegrationCredentialsStore, type IntegrationCredentialsStoreOptions } from '../../lib/credentials/index.js';
@@ -47,8 +47,8 @@ describe('credentials: IntegrationCredentialsStore when Redis is down', function
       ];
       for (const call of calls) {
         await assert.rejects(call(), (err: unknown) => {
-          assert.ok(err instanceof HttpError, String(err));
-          assert.equal(err.status, 503);
+          assert.ok(isKitError(err) && !(err instanceof HttpError), String(err));
+          assert.equal(statusForCode(err.code), 503);
           assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
           assert.ok(!err.message.includes(secret));
           return true;
@@ -69,8 +69,8 @@ describe('credentials: IntegrationCredentialsStore with a busy user lock', () =>
     const held = await mutex.acquire(`credentials:${userHash}`); // the documented lock key of this user
     try {
       await assert.rejects(store.add('busy-user', { type: 'api_key', provider: 'p', apiKey: 'k' }), (err: unknown) => {
-        assert.ok(err instanceof HttpError);
-        assert.equal(err.status, 503);
+        assert.ok(isKitError(err) && !(err instanceof HttpError), String(err));
+        assert.equal(statusForCode(err.code), 503);
         assert.equal(err.code, 'ERR_LOCK_TIMEOUT');
         return true;
       });

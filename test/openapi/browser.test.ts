@@ -9,9 +9,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { createJwtVerifier } from '../../lib/auth/index.js';
-import { createApp } from '../../examples/full/app.js';
-import { signToken, supabaseClaims, TEST_HS_SECRET } from '../support/jwt.js';
+import { createFullTestApp } from '../examples/full-app.js';
+import { signToken, supabaseClaims } from '../support/jwt.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
@@ -28,7 +27,7 @@ describe('serveOpenApi: the docs page in headless Chromium', function () {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium is not installed at ${CHROMIUM}; the tests need these system packages (see the README): apt-get install -y redis-server redis-tools chromium (.ci/run installs them when missing)`);
     }
-    const app = createApp({ auth: { verifier: createJwtVerifier({ verifyKey: TEST_HS_SECRET, env: {} }) } });
+    const { app } = createFullTestApp();
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

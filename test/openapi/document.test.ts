@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../lib/config/index.js';
-import { createApiRouter, generateOpenApiDocument, jsonResponse, OpenAPIRegistry, z, type ApiRouter } from '../../lib/openapi/index.js';
+import { createApiRouter, generateOpenApiDocument, jsonResponse, OpenAPIRegistry, withOpenApiMetadata, z, type ApiRouter } from '../../lib/openapi/index.js';
 import { testOptionalUser, testRateLimit, testRequireAdmin, testRequireApiKey, testRequireUser, validateDocument } from './fixtures.js';
 
 function sampleApi(): ApiRouter {
@@ -38,12 +38,58 @@ describe('generateOpenApiDocument', () => {
     });
   }
 
-  it('registers the HTTPBearerJWT, APIKeyHeader and SessionCookie schemes', () => {
-    const schemes = generateOpenApiDocument(new OpenAPIRegistry(), { title: 't', version: '1' }).components!.securitySchemes!;
+  it('defines the HTTPBearerJWT, APIKeyHeader and SessionCookie schemes only where an operation uses them', () => {
+    const none = generateOpenApiDocument(new OpenAPIRegistry(), { title: 't', version: '1' });
+    assert.equal(none.components?.securitySchemes, undefined, 'no operation, no scheme');
+    const bearerOnly = createApiRouter();
+    bearerOnly.route({ method: 'get', path: '/me', summary: 'Me', middleware: [testRequireUser()], responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: () => {} });
+    assert.deepEqual(Object.keys(generateOpenApiDocument(bearerOnly, { title: 't', version: '1' }).components!.securitySchemes!), ['HTTPBearerJWT']);
+    const viaRoot = generateOpenApiDocument(new OpenAPIRegistry(), { title: 't', version: '1' }, { security: [{ SessionCookie: [] }], sessionCookieName: 'sid' });
+    assert.deepEqual(viaRoot.components!.securitySchemes, { SessionCookie: { type: 'apiKey', in: 'cookie', name: 'sid', description: 'Session cookie.' } });
+    const schemes = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }).components!.securitySchemes!;
+    assert.deepEqual(Object.keys(schemes).sort(), ['APIKeyHeader', 'HTTPBearerJWT']);
     assert.deepEqual(schemes.HTTPBearerJWT, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Supabase-style JWT: `Authorization: Bearer <token>`.' });
     assert.equal((schemes.APIKeyHeader as { in: string; name: string }).in, 'header');
     assert.equal((schemes.APIKeyHeader as { in: string; name: string }).name, 'X-API-Key');
-    assert.equal((schemes.SessionCookie as { in: string }).in, 'cookie');
+  });
+
+  it("describes the 401 component with the reference service's text", () => {
+    const document = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' });
+    assert.equal((document.components!.responses!.HTTP401NotAuthenticatedError as { description: string }).description, 'Authentication required');
+  });
+
+  it('documents app-level middleware on every operation (generateOpenApiDocument({ middleware }))', async () => {
+    const globalLimit = testRateLimit(100);
+    const document = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: [globalLimit] });
+    for (const [path, item] of Object.entries(document.paths!)) {
+      for (const method of Object.keys(item)) assert.ok(responsesOf(document, path, method).includes('429'), `${method} ${path} lists 429`);
+    }
+    const limited = document.paths!['/limited']!.get as { 'x-platform-kit': { rateLimit: { limit: number }[] } };
+    assert.deepEqual(limited['x-platform-kit'].rateLimit.map((p) => p.limit), [100, 2], 'app-level limit first: it runs first');
+    assert.deepEqual(responsesOf(document, '/me'), ['200', '401', '429']);
+    const appAuth = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: [testRequireUser()] });
+    assert.deepEqual((appAuth.paths!['/opt-out']!.get as { security: unknown }).security, [{ HTTPBearerJWT: [] }], 'app-level auth runs even before a public route');
+    assert.deepEqual((appAuth.paths!['/key']!.get as { security: unknown }).security, [{ HTTPBearerJWT: [], APIKeyHeader: [] }]);
+    await validateDocument(document);
+    assert.throws(() => generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: globalLimit as never }), /middleware/);
+  });
+
+  it('app-level middleware that exempts a path is not documented on it', () => {
+    const limit = withOpenApiMetadata(function limit(_req: unknown, _res: unknown, next: () => void) {
+      next();
+    } as never, { rateLimit: { limit: 5, windowMs: 1000 }, exemptPaths: ['/public', /^\/limited$/] });
+    const document = generateOpenApiDocument(sampleApi(), { title: 't', version: '1' }, { middleware: [limit] });
+    assert.deepEqual(responsesOf(document, '/public'), ['200']);
+    assert.deepEqual(responsesOf(document, '/me'), ['200', '401', '429']);
+    const limited = document.paths!['/limited']!.get as { 'x-platform-kit': { rateLimit: unknown[] } };
+    assert.equal(limited['x-platform-kit'].rateLimit.length, 1, 'only its own limit');
+  });
+
+  it('documents router-level middleware on every route of the router (createApiRouter({ middleware }))', () => {
+    const api = createApiRouter({ middleware: [testRateLimit(5)] });
+    api.route({ method: 'get', path: '/a', summary: 'A', responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: () => {} });
+    const document = generateOpenApiDocument(api, { title: 't', version: '1' });
+    assert.deepEqual(responsesOf(document, '/a'), ['200', '429']);
   });
 
   it('derives security, 401, 403 and 429 from the middleware list', () => {

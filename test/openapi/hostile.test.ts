@@ -87,10 +87,9 @@ forEachExpress('openapi router: hostile input', ({ create }) => {
 
 describe('examples/full: hostile input never gets a 5xx', () => {
   it('answers 2xx, 400, 401, 404 or 413 to arbitrary bodies, ids and queries on every route', async () => {
-    const { createJwtVerifier } = await import('../../lib/auth/index.js');
-    const { createApp } = await import('../../examples/full/app.js');
-    const { signToken, supabaseClaims, TEST_HS_SECRET } = await import('../support/jwt.js');
-    const app = createApp({ auth: { verifier: createJwtVerifier({ verifyKey: TEST_HS_SECRET, env: {} }) }, createGraphLimit: { limit: 100_000 } });
+    const { createFullTestApp } = await import('../examples/full-app.js');
+    const { signToken, supabaseClaims } = await import('../support/jwt.js');
+    const { app } = createFullTestApp({ createGraphLimit: { limit: 100_000 }, globalLimit: { limit: 100_000, windowMs: 60_000 } });
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
