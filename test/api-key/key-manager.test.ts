@@ -12,7 +12,7 @@ interface Vector {
   head: string;
   tail: string;
 }
-const { vectors } = JSON.parse(readFileSync(new URL('../../../shared/vectors/api-key-scrypt.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
+const { vectors } = JSON.parse(readFileSync(new URL('./fixtures/api-key-scrypt.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
 
 describe('APIKeyManager', () => {
   const keys = new APIKeyManager();

@@ -17,7 +17,7 @@ interface KeyRecord extends StoredAPIKey {
   id: string;
   owner: string;
 }
-const legacyVector = (JSON.parse(readFileSync(new URL('../../../shared/vectors/api-key-scrypt.json', import.meta.url), 'utf8')) as {
+const legacyVector = (JSON.parse(readFileSync(new URL('./fixtures/api-key-scrypt.json', import.meta.url), 'utf8')) as {
   vectors: { key: string; legacy_sha256: string; head: string }[];
 }).vectors[0] as { key: string; legacy_sha256: string; head: string };
 
