@@ -12,6 +12,7 @@ import { resolveEnv } from '../config/env.js';
 import { getLogger } from '../logging/logger.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
+import { isProduction } from './startup-check.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettingsOverrides } from './settings.js';
 import { isAdmin, userFromPayload, type User as KitUser } from './user.js';
 import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
@@ -95,7 +96,7 @@ function resolveVerifier(options: AuthMiddlewareOptions = {}, scope: string): Jw
   }
   const resolved = isAuthSettings(settings) ? settings : loadAuthSettings(env, { ...(settings ?? {}), ...overrides });
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ ...resolved, verifyKey: resolved.verifyKey, tuning, environment: resolveEnv(env).ENVIRONMENT ?? '' }))
+    .update(JSON.stringify({ ...resolved, verifyKey: resolved.verifyKey, tuning, production: isProduction(resolveEnv(env)) }))
     .digest('base64');
   let verifier = sharedVerifiers.get(fingerprint);
   if (!verifier) {
