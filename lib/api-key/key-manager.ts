@@ -78,8 +78,8 @@ export class APIKeyManager {
    * Throws a TypeError (without the key) when the key lacks the prefix.
    */
   async hash(key: string): Promise<{ hash: string; salt: string }> {
-    if (typeof key !== 'string' || !key.startsWith(this.prefix) || key.length > API_KEY_MAX_LENGTH) {
-      throw new TypeError(`API key must be a string starting with "${this.prefix}" of at most ${API_KEY_MAX_LENGTH} characters`);
+    if (!this.isPlausible(key)) {
+      throw new TypeError(`API key must be "${this.prefix}" followed by 16 to ${API_KEY_MAX_LENGTH} base64url characters`);
     }
     const salt = randomBytes(RANDOM_BYTES);
     return { hash: (await scryptHex(key, salt)).toString('hex'), salt: salt.toString('hex') };
@@ -91,7 +91,9 @@ export class APIKeyManager {
    * any kind (wrong prefix, too long, non-hex hash or salt) gives false, never a throw.
    */
   async verify(key: string, hash: string, salt?: string | null): Promise<boolean> {
-    if (typeof key !== 'string' || !key.startsWith(this.prefix) || key.length > API_KEY_MAX_LENGTH) return false;
+    // The format is checked before hashing: scrypt (PBKDF2-HMAC inside) pads a short password
+    // with zero bytes, so `key + '\0'` would hash like `key`. Only prefix + base64url passes.
+    if (!this.isPlausible(key)) return false;
     if (typeof hash !== 'string' || !HEX_HASH.test(hash)) return false;
     const expected = Buffer.from(hash, 'hex');
     let actual: Buffer;
