@@ -44,8 +44,8 @@ function claimReason(claim: string, reason: string): string {
 }
 
 /** The 401 (or 503 for an unreachable JWKS) for a failed verification. */
-export function verificationError(err: unknown, jwksRetryAfterSeconds: number): HttpError {
-  if (err instanceof JwksUnavailable) return jwksUnavailableError(jwksRetryAfterSeconds, err.cause);
+export function verificationError(err: unknown): HttpError {
+  if (err instanceof JwksUnavailable) return jwksUnavailableError(err.retryAfterSeconds, err.cause);
   const jose: JoseLike = typeof err === 'object' && err !== null ? (err as JoseLike) : {};
   const code = typeof jose.code === 'string' ? jose.code : '';
   if (code === 'ERR_JWT_EXPIRED') return invalidTokenError('Token has expired', 'ERR_AUTH_TOKEN_EXPIRED', err);

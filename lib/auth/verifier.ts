@@ -36,15 +36,24 @@ export interface JwtVerifierOptions extends AuthSettingsOverrides {
   /** Tokens longer than this are refused before any parsing. Default 8192. */
   maxTokenBytes?: number;
   /**
-   * Cache of verified tokens (LRU keyed by SHA-256 of the token, entries expire at `exp`).
-   * Default `false`: a key removed from the JWKS stops verifying at once. `true` = 10 000 entries.
+   * Cache of verified tokens (LRU keyed by SHA-256 of the token). `true` = 10 000 entries.
+   * Default `false`. Entries expire at `exp`, and with a JWKS after `jwksCacheMaxAgeMs` too: a
+   * key removed from the key set stops verifying (cached or not) at the first key set refresh
+   * after `jwksCacheMaxAgeMs`.
    */
   cache?: boolean | { maxEntries?: number };
   /** JWKS fetch timeout. Default 5000. */
   jwksTimeoutMs?: number;
-  /** Minimum time between two JWKS refreshes triggered by an unknown `kid`. Default 30000. */
+  /**
+   * Minimum time between two JWKS fetch attempts (an unknown `kid`, an expired key set), failed
+   * or not: a failing endpoint sees one request per cooldown. Default 30000.
+   */
   jwksCooldownMs?: number;
-  /** Maximum age of the cached JWKS before a refresh. Default 600000 (10 minutes). */
+  /**
+   * Age of the cached JWKS after which it is refreshed, in the background (its keys keep
+   * answering meanwhile). A key removed from the JWKS stops verifying at that refresh.
+   * Default 600000 (10 minutes).
+   */
   jwksCacheMaxAgeMs?: number;
 }
 
@@ -118,8 +127,7 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
   };
   const tolerance = settings.clockToleranceSeconds;
   const maxTokenBytes = options.maxTokenBytes;
-  const retryAfterSeconds = Math.max(1, options.jwksCooldownMs / 1000);
-  const cache = options.cache === false ? undefined : createVerifiedTokenCache(options.cache === true ? 10_000 : options.cache.maxEntries);
+  const cache = options.cache === false ? undefined : createVerifiedTokenCache(options.cache === true ? 10_000 : options.cache.maxEntries, jwks ? options.jwksCacheMaxAgeMs : undefined);
 
   let staticCryptoKey: CryptoKey | undefined;
   async function getStaticKey(): Promise<CryptoKey> {
@@ -183,7 +191,7 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
           : (await jwtVerify(token, staticCryptoKey ?? (await getStaticKey()), verifyOptions)).payload;
       } catch (err) {
         if (err instanceof HttpError) throw err;
-        throw verificationError(err, retryAfterSeconds);
+        throw verificationError(err);
       }
       // Like the reference (PyJWT), a token issued in the future is refused.
       if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
