@@ -4,6 +4,9 @@ import type { RequestHandler } from 'express';
 import request from 'supertest';
 import winston from 'winston';
 import {
+  authOf,
+  userOf,
+  type AuthenticatedRequest,
   createJwtVerifier,
   optionalUser,
   requireAdminUser,
@@ -46,7 +49,10 @@ async function captureLogs(fn: () => Promise<void>): Promise<string[]> {
 forEachExpress('auth middlewares', ({ create }) => {
   function appWith(middleware: RequestHandler) {
     const app = create();
-    app.get('/me', middleware, (req, res) => {
+    app.get('/me', middleware, (req: AuthenticatedRequest, res) => {
+      // the typed request and the accessors see the same authentication
+      assert.equal(authOf(req), req.auth);
+      assert.equal(userOf(req), req.user);
       res.json({ user: req.user ?? null, userId: req.userId ?? null, auth: req.auth ?? null, sub: req.auth?.payload.sub ?? null, tokenLength: req.auth?.token.length ?? null });
     });
     app.use(errorHandler());
