@@ -1,6 +1,6 @@
 /**
- * `express-platform-kit/api-key`: API keys the reference's way (prefix `agpt_`, salted
- * scrypt, legacy SHA-256 still verified) and the `requireApiKey()` middleware.
+ * `express-platform-kit/api-key`: API keys with a visible prefix (`agpt_`), salted scrypt
+ * hashes (legacy SHA-256 still verified), and the `requireApiKey()` middleware.
  */
 export { APIKeyManager, API_KEY_HEAD_LENGTH, API_KEY_TAIL_LENGTH, API_KEY_MAX_LENGTH, type GeneratedAPIKey } from './key-manager.js';
 export type { APIKeyManagerOptions } from './settings.js';

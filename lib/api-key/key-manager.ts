@@ -1,5 +1,5 @@
 /**
- * API key generation and verification, byte-compatible with the reference's Python
+ * API key generation and verification, byte-compatible with the Python
  * `APIKeySmith`: key = prefix + base64url(32 random bytes); head/tail = first/last 8
  * characters; hash = scrypt(key, salt, N=2^14, r=8, p=1, 32 bytes) as hex with the salt
  * 32 random bytes, stored as hex and used *decoded* (Python's `bytes.fromhex`); legacy

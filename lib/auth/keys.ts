@@ -58,7 +58,7 @@ function hmacSecret(key: string, algorithm: JwtAlgorithm): Uint8Array {
     }
     return new Uint8Array(Buffer.from(jwk.k, 'base64url'));
   }
-  // Like the reference (PyJWT), the secret is the UTF-8 bytes of the string.
+  // The secret is the UTF-8 bytes of the string (as PyJWT reads it, so shared secrets match).
   return new TextEncoder().encode(key);
 }
 

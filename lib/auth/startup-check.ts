@@ -1,5 +1,5 @@
 /**
- * `verifyAuthSettings`: the startup check of the reference (consistency of key, algorithm and
+ * `verifyAuthSettings`: the startup check (consistency of key, algorithm and
  * JWKS) plus the kit's production rules. Warnings are coded (`emitKitWarning`), errors are one
  * ConfigError listing every problem.
  */
@@ -10,7 +10,7 @@ import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { isHmacAlgorithm, type AuthSettings } from './settings.js';
 
 /**
- * HMAC keys shorter than this are weak (the reference's threshold).
+ * HMAC keys shorter than this are weak (32 characters: 256 bits of ASCII at best, the HS256 output size).
  *
  * @example
  * ```ts
@@ -39,7 +39,7 @@ function isLoopbackUrl(url: URL): boolean {
 export function checkVerificationKey(settings: AuthSettings, key: StaticVerificationKey | undefined, env: Env): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!key || !isHmacAlgorithm(settings.algorithm)) return issues;
-  // Characters, like the reference; for an "oct" JWK, the decoded key bytes.
+  // Counted in characters of the configured string; for an "oct" JWK, the decoded key bytes.
   const length = settings.verifyKey?.trim().startsWith('{') ? (key.secretBytes ?? 0) : (settings.verifyKey?.length ?? 0);
   if (length < MIN_HMAC_KEY_LENGTH) {
     const message = `JWT_VERIFY_KEY appears weak (less than ${MIN_HMAC_KEY_LENGTH} characters). Use a longer, cryptographically secure secret.`;
@@ -56,7 +56,7 @@ export function checkVerificationKey(settings: AuthSettings, key: StaticVerifica
  * characters warn (`WARN_AUTH_WEAK_KEY`) and fail in production (`ENVIRONMENT=production` or
  * `NODE_ENV=production`), where
  * `AUTH_COOKIE_SECURE=false` fails too; a shared-secret algorithm warns
- * (`WARN_AUTH_SYMMETRIC_ALGORITHM`, as the reference recommends asymmetric keys); a plain
+ * (`WARN_AUTH_SYMMETRIC_ALGORITHM`: anyone holding the secret can mint tokens); a plain
  * `http://` JWKS URL off loopback warns (`WARN_AUTH_JWKS_INSECURE_URL`).
  *
  * @example

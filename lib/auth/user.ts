@@ -1,7 +1,7 @@
 /**
- * The authenticated user, built from a Supabase-shaped JWT payload. Tolerant where the
- * reference's current code is (no `email` for phone or anonymous users, no `role` means
- * `user`), strict about types: a claim of the wrong type is a 401, never a 500.
+ * The authenticated user, built from a Supabase-shaped JWT payload. Tolerant of what
+ * Supabase really issues (no or a `null` `email`/`phone` for phone and anonymous users, no
+ * `role` means `user`), strict about types: a claim of the wrong type is a 401, never a 500.
  */
 import { z } from 'zod';
 import type { JWTPayload } from 'jose';

@@ -1,5 +1,5 @@
 /**
- * Maps jose failures to the reference's messages: `Token has expired` and
+ * Maps jose failures to fixed client messages: `Token has expired` and
  * `Invalid token: <reason>`. Reasons are fixed sentences chosen here, never text derived from
  * the token, so no message can echo a token, a claim value or a key.
  */
