@@ -10,7 +10,8 @@ import { ConfigError, parseOptions } from '../config/settings.js';
 import { resolveEnv, type Env } from '../config/env.js';
 import { HttpError } from '../errors/http-error.js';
 import { invalidTokenError } from './auth-errors.js';
-import { fastKeyOf, fastVerify, parseCompact, type FastClaimRules, type FastKey, type ParsedCompact } from './fast-jws.js';
+import type { FastClaimRules } from './fast-jws.js';
+import { fastKeyChooser, withFastPath } from './fast-path.js';
 import { createJwksResolver, type JwksResolver } from './jwks.js';
 import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettings, type AuthSettingsOverrides } from './settings.js';
@@ -183,51 +184,6 @@ function verifierOf(plan: VerifyPlan, algorithms: string[]): JwtVerifier {
       }
       return payload;
     },
-  };
-}
-
-/** The key the fast path may use for a parsed token (the same choice as the jose resolvers). */
-type FastKeyChooser = (parsed: ParsedCompact) => FastKey | undefined | Promise<FastKey | undefined>;
-
-function fastKeyChooser(staticKey: StaticVerificationKey | undefined, jwks: JwksResolver | undefined, jwksAlgorithms: readonly string[]): FastKeyChooser {
-  const converted = new WeakMap<object, FastKey | undefined>();
-  async function fromJwks(parsed: ParsedCompact): Promise<FastKey | undefined> {
-    const [protectedHeader, payload, signature] = parsed.signingInput.split('.').concat(parsed.signature.toString('base64url'));
-    let cryptoKey: CryptoKey;
-    try {
-      cryptoKey = await jwks!(parsed.header as JWSHeaderParameters, { protected: protectedHeader, payload: payload!, signature: signature! });
-    } catch {
-      return undefined; // jose resolves again and reports the failure
-    }
-    if (!converted.has(cryptoKey)) converted.set(cryptoKey, fastKeyOf(cryptoKey));
-    return converted.get(cryptoKey);
-  }
-  return function chooseFastKey(parsed) {
-    const { alg } = parsed;
-    const kid = parsed.header.kid;
-    if (staticKey && alg === staticKey.algorithm) {
-      const jwksToo = jwks !== undefined && jwksAlgorithms.includes(alg);
-      if (!jwksToo || kid === undefined || kid === staticKey.kid) return staticKey.fastKey;
-    }
-    return jwks ? fromJwks(parsed) : undefined;
-  };
-}
-
-/**
- * node:crypto first, jose when the fast path is not sure (see fast-jws.ts): same verdicts,
- * jose's errors, a fraction of the CPU for the tokens that verify.
- */
-function withFastPath(joseCheck: (token: string) => Promise<JWTPayload>, chooseKey: FastKeyChooser, algorithms: readonly string[], rules: FastClaimRules): (token: string) => Promise<JWTPayload> {
-  const allowed = new Set(algorithms);
-  return async function checkToken(token) {
-    const parsed = parseCompact(token, allowed);
-    if (parsed) {
-      const chosen = chooseKey(parsed);
-      const key = chosen instanceof Promise ? await chosen : chosen;
-      const payload = fastVerify(parsed, key, rules);
-      if (payload) return payload;
-    }
-    return joseCheck(token);
   };
 }
 
