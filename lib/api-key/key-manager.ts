@@ -1,12 +1,14 @@
 /**
- * API key generation and verification, byte-compatible with the reference's Python
+ * API key generation and verification, byte-compatible with the Python
  * `APIKeySmith`: key = prefix + base64url(32 random bytes); head/tail = first/last 8
  * characters; hash = scrypt(key, salt, N=2^14, r=8, p=1, 32 bytes) as hex with the salt
  * 32 random bytes, stored as hex and used *decoded* (Python's `bytes.fromhex`); legacy
  * hashes are unsalted SHA-256 hex.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHashLimiter, DEFAULT_HASH_LIMITS, sharedHashLimiter, type HashLimiter } from './hash-limiter.js';
 import { parseManagerOptions, type APIKeyManagerOptions } from './settings.js';
+import { createVerifiedKeys, type VerifiedKeys } from './verified-keys.js';
 
 /** What `generate()` returns: show `key` to the user once, store the rest. */
 export interface GeneratedAPIKey {
@@ -56,9 +58,19 @@ function scryptHex(key: string, salt: Buffer): Promise<Buffer> {
 export class APIKeyManager {
   /** The prefix every key starts with. */
   readonly prefix: string;
+  readonly #limiter: HashLimiter;
+  readonly #verified: VerifiedKeys;
 
   constructor(options: APIKeyManagerOptions = {}) {
-    this.prefix = parseManagerOptions(options).prefix;
+    const parsed = parseManagerOptions(options, DEFAULT_HASH_LIMITS);
+    this.prefix = parsed.prefix;
+    this.#limiter = parsed.limits ? createHashLimiter(parsed.limits) : sharedHashLimiter();
+    this.#verified = createVerifiedKeys(parsed.verifiedCacheMaxEntries, parsed.verifiedCacheTtlMs);
+  }
+
+  /** One scrypt, within the bound on concurrent hashing (rejects with `ERR_API_KEY_BUSY`). */
+  #scrypt(key: string, salt: Buffer): Promise<Buffer> {
+    return this.#limiter.run(() => scryptHex(key, salt));
   }
 
   /** A new random key with its head, tail, salted scrypt hash and salt. */
@@ -78,20 +90,25 @@ export class APIKeyManager {
    * Throws a TypeError (without the key) when the key lacks the prefix.
    */
   async hash(key: string): Promise<{ hash: string; salt: string }> {
-    if (typeof key !== 'string' || !key.startsWith(this.prefix) || key.length > API_KEY_MAX_LENGTH) {
-      throw new TypeError(`API key must be a string starting with "${this.prefix}" of at most ${API_KEY_MAX_LENGTH} characters`);
+    if (!this.isPlausible(key)) {
+      throw new TypeError(`API key must be "${this.prefix}" followed by 16 to ${API_KEY_MAX_LENGTH} base64url characters`);
     }
     const salt = randomBytes(RANDOM_BYTES);
-    return { hash: (await scryptHex(key, salt)).toString('hex'), salt: salt.toString('hex') };
+    return { hash: (await this.#scrypt(key, salt)).toString('hex'), salt: salt.toString('hex') };
   }
 
   /**
    * Checks `key` against a stored hash in constant time. With a salt: scrypt; without one
    * (`undefined`, `null`, `''`): the legacy unsalted SHA-256 hex hash. Malformed input of
    * any kind (wrong prefix, too long, non-hex hash or salt) gives false, never a throw.
+   * A successful scrypt check is remembered for `verifiedCacheTtlMs` (same key, hash and
+   * salt: no second scrypt). Rejects with a `KitError` `ERR_API_KEY_BUSY` when the bound on
+   * concurrent hashing is reached and no slot frees within `hashQueueTimeoutMs`.
    */
   async verify(key: string, hash: string, salt?: string | null): Promise<boolean> {
-    if (typeof key !== 'string' || !key.startsWith(this.prefix) || key.length > API_KEY_MAX_LENGTH) return false;
+    // The format is checked before hashing: scrypt (PBKDF2-HMAC inside) pads a short password
+    // with zero bytes, so `key + '\0'` would hash like `key`. Only prefix + base64url passes.
+    if (!this.isPlausible(key)) return false;
     if (typeof hash !== 'string' || !HEX_HASH.test(hash)) return false;
     const expected = Buffer.from(hash, 'hex');
     let actual: Buffer;
@@ -100,7 +117,11 @@ export class APIKeyManager {
       actual = createHash('sha256').update(key, 'utf8').digest();
     } else {
       if (!HEX_SALT.test(salt as string)) return false;
-      actual = await scryptHex(key, Buffer.from(salt as string, 'hex'));
+      if (this.#verified.has(key, hash, salt as string)) return true;
+      actual = await this.#scrypt(key, Buffer.from(salt as string, 'hex'));
+      const matches = actual.length === expected.length && timingSafeEqual(actual, expected);
+      if (matches) this.#verified.add(key, hash, salt as string);
+      return matches;
     }
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }

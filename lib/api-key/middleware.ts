@@ -1,35 +1,25 @@
 /**
  * `requireApiKey()`: the Express glue. Finds the key in the request, looks its head up
  * through the app's function, verifies it against each candidate's hash, and answers 401
- * with a `WWW-Authenticate` challenge when that fails.
+ * with a `WWW-Authenticate` challenge when that fails, 503 when key hashing is saturated.
  */
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
+import { isKitError } from '../errors/kit-error.js';
+import { asyncMiddleware } from '../http/async-middleware.js';
+import { apiKeyChallenge, bearerChallenge } from '../http/challenges.js';
 import { getLogger } from '../logging/logger.js';
 import { API_KEY_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
-import { extractAPIKey, type APIKeySource } from './extract.js';
+import { extractApiKey, type APIKeySource } from './extract.js';
 import { APIKeyManager } from './key-manager.js';
+import type { StoredAPIKey } from './stored-key.js';
 
-/** The fields `requireApiKey` needs from a stored key; the rest of the record is yours. */
-export interface StoredAPIKey {
-  /** scrypt hash (hex), or the legacy SHA-256 hash (hex) when `salt` is empty. */
-  hash: string;
-  /** Salt (hex); `null`/`undefined`/`''` for legacy SHA-256 hashes. */
-  salt?: string | null;
-}
+export type { StoredAPIKey } from './stored-key.js';
 
-declare global {
-  namespace Express {
-    interface Request {
-      /** The record your `lookup` returned for the verified key (set by `requireApiKey()`). */
-      apiKey?: StoredAPIKey & Record<string, unknown>;
-    }
-  }
-}
-
-export interface RequireApiKeyOptions<R extends StoredAPIKey = StoredAPIKey> {
+/** Options of {@link requireApiKey}. */
+export interface RequireAPIKeyOptions<R extends StoredAPIKey = StoredAPIKey> {
   /**
    * Finds the stored key(s) whose head (first 8 characters) is `head`; return none, one or
    * several (heads are short, so several keys can share one). Only called with a
@@ -42,7 +32,7 @@ export interface RequireApiKeyOptions<R extends StoredAPIKey = StoredAPIKey> {
    * logged and does not fail the request.
    */
   onLegacyHash?: (record: R, key: string, req: Request) => void | Promise<void>;
-  /** The manager (its prefix) keys are checked with. Default `new APIKeyManager()`. */
+  /** The manager (its prefix, hashing bound and verified-key memory). Default `new APIKeyManager()`. */
   manager?: APIKeyManager;
   /** Header carrying the key. Default `X-API-Key`. */
   header?: string;
@@ -50,13 +40,20 @@ export interface RequireApiKeyOptions<R extends StoredAPIKey = StoredAPIKey> {
   maxCandidates?: number;
 }
 
+/** @deprecated Renamed {@link RequireAPIKeyOptions} (types spell `APIKey`). */
+export type RequireApiKeyOptions<R extends StoredAPIKey = StoredAPIKey> = RequireAPIKeyOptions<R>;
+
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const isFunction = (value: unknown): boolean => typeof value === 'function';
+/** Seconds a client is told to wait when hashing is saturated (slots free within milliseconds). */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+/** At most one log line per this interval while hashing stays saturated. */
+const BUSY_LOG_INTERVAL_MS = 60_000;
 
 const optionsSchema = z
   .object({
-    lookup: z.custom<RequireApiKeyOptions['lookup']>(isFunction, { message: 'must be a function (head, req) => record(s)' }),
-    onLegacyHash: z.custom<NonNullable<RequireApiKeyOptions['onLegacyHash']>>(isFunction, { message: 'must be a function' }).optional(),
+    lookup: z.custom<RequireAPIKeyOptions['lookup']>(isFunction, { message: 'must be a function (head, req) => record(s)' }),
+    onLegacyHash: z.custom<NonNullable<RequireAPIKeyOptions['onLegacyHash']>>(isFunction, { message: 'must be a function' }).optional(),
     manager: z.instanceof(APIKeyManager, { message: 'must be an APIKeyManager' }).optional(),
     header: z.string().regex(HEADER_NAME, { message: 'must be a valid header name' }).default('X-API-Key'),
     maxCandidates: z.number().int().min(1).max(100).default(10),
@@ -65,11 +62,42 @@ const optionsSchema = z
 
 const log = getLogger('api-key');
 
+/** The 401s and the 503 of one middleware (the challenge names its header). */
+function failures(header: string) {
+  const headerChallenge = apiKeyChallenge(header);
+  let busyLoggedAtMs = Number.NEGATIVE_INFINITY;
+  return {
+    // RFC 6750 §3.1: no error code when the key is missing.
+    missing: (): HttpError =>
+      new HttpError(401, 'API key is missing', { code: 'ERR_API_KEY_MISSING', headers: { 'WWW-Authenticate': headerChallenge } }),
+    invalid: (source: APIKeySource): HttpError =>
+      new HttpError(401, 'Invalid API key', {
+        code: 'ERR_API_KEY_INVALID',
+        headers: { 'WWW-Authenticate': source === 'bearer' ? bearerChallenge('invalid_token') : headerChallenge },
+      }),
+    busy: (cause: unknown): HttpError => {
+      // Logged here at most once a minute, so errorHandler does not log every refused request.
+      if (Date.now() - busyLoggedAtMs >= BUSY_LOG_INTERVAL_MS) {
+        busyLoggedAtMs = Date.now();
+        log.warn('API key hashing saturated; answering 503 until slots free', { code: 'ERR_API_KEY_BUSY' });
+      }
+      return new HttpError(503, 'API key verification is busy, retry shortly', {
+        code: 'ERR_API_KEY_BUSY',
+        expose: true,
+        reported: true,
+        cause,
+        headers: { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) },
+      });
+    },
+  };
+}
+
 /**
  * Middleware accepting requests that carry a valid API key (`X-API-Key: agpt_…` or
  * `Authorization: Bearer agpt_…`) and setting `req.apiKey` to its record. Missing or
  * invalid keys get 401 (`ERR_API_KEY_MISSING` / `ERR_API_KEY_INVALID`) with a
- * `WWW-Authenticate` challenge. Documented in OpenAPI as the `APIKeyHeader` scheme.
+ * `WWW-Authenticate` challenge; saturated key hashing gets 503 `ERR_API_KEY_BUSY` with
+ * `Retry-After`. Documented in OpenAPI as the `APIKeyHeader` scheme.
  *
  * @example
  * ```ts
@@ -77,59 +105,50 @@ const log = getLogger('api-key');
  * app.get('/v1/me', (req, res) => res.json({ owner: req.apiKey?.userId }))
  * ```
  */
-export function requireApiKey<R extends StoredAPIKey>(options: RequireApiKeyOptions<R>): RequestHandler {
+export function requireApiKey<R extends StoredAPIKey>(options: RequireAPIKeyOptions<R>): RequestHandler {
   const parsed = parseOptions(optionsSchema, options, 'requireApiKey options');
   const manager = parsed.manager ?? new APIKeyManager();
   const headerName = parsed.header.toLowerCase();
-  const lookup = options.lookup;
-  const onLegacyHash = options.onLegacyHash;
+  const { lookup, onLegacyHash } = options;
   const { maxCandidates } = parsed;
-  // RFC 7235 §4.1: a 401 carries a challenge. No error code when the key is missing
-  // (RFC 6750 §3.1); `invalid_token` when a bearer key is wrong.
-  const headerChallenge = `APIKey header="${parsed.header}"`;
-  const missing = (): HttpError =>
-    new HttpError(401, 'API key is missing', { code: 'ERR_API_KEY_MISSING', headers: { 'WWW-Authenticate': headerChallenge } });
-  const invalid = (source: APIKeySource): HttpError =>
-    new HttpError(401, 'Invalid API key', {
-      code: 'ERR_API_KEY_INVALID',
-      headers: { 'WWW-Authenticate': source === 'bearer' ? 'Bearer error="invalid_token"' : headerChallenge },
-    });
+  const fail = failures(parsed.header);
 
-  async function authenticate(req: Request): Promise<unknown> {
-    const found = extractAPIKey(req.headers, headerName, manager.prefix);
-    if (!found) return missing();
-    const { key, source } = found;
-    if (!manager.isPlausible(key)) return invalid(source);
-    let records: R | R[] | null | undefined;
+  async function rehashLegacy(record: R, key: string, req: Request): Promise<void> {
+    if (!onLegacyHash || !manager.needsRehash(record.salt)) return;
     try {
-      records = await lookup(manager.head(key), req);
+      await onLegacyHash(record, key, req);
     } catch (error) {
-      return error ?? new Error('API key lookup failed');
+      // The hook's own message could quote the key: mask it before logging.
+      const message = String(error).split(key).join(manager.mask(key));
+      log.warn('onLegacyHash failed; the key stays on its legacy hash until the next use', { error: message, head: manager.head(key) });
     }
-    const candidates = (Array.isArray(records) ? records : records ? [records] : []).slice(0, maxCandidates);
-    for (const record of candidates) {
-      if (!record || typeof record !== 'object') continue;
-      if (!(await manager.verify(key, record.hash, record.salt))) continue;
-      if (manager.needsRehash(record.salt) && onLegacyHash) {
-        try {
-          await onLegacyHash(record, key, req);
-        } catch (error) {
-          // The hook's own message could quote the key: mask it before logging.
-          const message = String(error).split(key).join(manager.mask(key));
-          log.warn('onLegacyHash failed; the key stays on its legacy hash until the next use', { error: message, head: manager.head(key) });
-        }
-      }
-      req.apiKey = record as unknown as StoredAPIKey & Record<string, unknown>;
-      return undefined;
-    }
-    return invalid(source);
   }
 
-  const middleware: RequestHandler = function requireApiKey(req, _res, next) {
-    authenticate(req).then(
-      (error) => (error === undefined ? next() : next(error)),
-      next,
-    );
-  };
+  async function verified(key: string, candidates: R[]): Promise<R | undefined> {
+    for (const record of candidates) {
+      if (!record || typeof record !== 'object') continue;
+      try {
+        if (await manager.verify(key, record.hash, record.salt)) return record;
+      } catch (error) {
+        if (isKitError(error) && error.code === 'ERR_API_KEY_BUSY') throw fail.busy(error);
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
+  const middleware = asyncMiddleware('requireApiKey', async function requireApiKey(req, _res, next) {
+    const found = extractApiKey(req.headers, headerName, manager.prefix);
+    if (!found) throw fail.missing();
+    const { key, source } = found;
+    if (!manager.isPlausible(key)) throw fail.invalid(source);
+    const records = await lookup(manager.head(key), req);
+    const candidates = (Array.isArray(records) ? records : records ? [records] : []).slice(0, maxCandidates);
+    const record = await verified(key, candidates);
+    if (!record) throw fail.invalid(source);
+    await rehashLegacy(record, key, req);
+    req.apiKey = record as unknown as StoredAPIKey & Record<string, unknown>;
+    next();
+  });
   return withOpenApiMetadata(middleware, { security: [{ [API_KEY_SCHEME]: [] }], unauthorized: true });
 }

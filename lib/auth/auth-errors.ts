@@ -5,17 +5,13 @@
  */
 import type { KitErrorCode } from '../errors/codes.js';
 import { HttpError } from '../errors/http-error.js';
-
-/** `error_description` must be a quoted-string of visible ASCII without `"` or `\` (RFC 6750 §3). */
-function quoted(text: string): string {
-  return text.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
-}
+import { bearerChallenge } from '../http/challenges.js';
 
 /** 401 for a request without (Bearer) credentials: the challenge carries no error code. */
 export function missingCredentialsError(): HttpError {
   return new HttpError(401, 'Authorization header is missing', {
     code: 'ERR_AUTH_MISSING',
-    headers: { 'WWW-Authenticate': 'Bearer' },
+    headers: { 'WWW-Authenticate': bearerChallenge() },
   });
 }
 
@@ -24,7 +20,7 @@ export function invalidTokenError(message: string, code: KitErrorCode = 'ERR_AUT
   return new HttpError(401, message, {
     code,
     cause,
-    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${quoted(message)}"` },
+    headers: { 'WWW-Authenticate': bearerChallenge('invalid_token', message) },
   });
 }
 
@@ -32,7 +28,7 @@ export function invalidTokenError(message: string, code: KitErrorCode = 'ERR_AUT
 export function insufficientScopeError(message: string, code: KitErrorCode): HttpError {
   return new HttpError(403, message, {
     code,
-    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", error_description="${quoted(message)}"` },
+    headers: { 'WWW-Authenticate': bearerChallenge('insufficient_scope', message) },
   });
 }
 

@@ -1,15 +1,16 @@
 /**
  * `express-platform-kit/auth`: JWT authentication for Express (HS/RS/PS/ES/EdDSA keys or a
- * JWKS URL), with the reference's settings, messages and admin impersonation.
+ * JWKS URL), configured from `JWT_*` / `SUPABASE_*` variables, with fixed 401/403 messages
+ * and admin impersonation.
  *
  * @example
  * ```ts
- * import { requireUser } from 'express-platform-kit/auth'
- * app.get('/me', requireUser(), (req, res) => res.json(req.user))
+ * import { requireUser, userOf } from 'express-platform-kit/auth'
+ * app.get('/me', requireUser(), (req, res) => res.json(userOf(req)))
  * ```
  */
 
-// Settings: the reference's env variables, one ConfigError for every bad one.
+// Settings: the JWT_* / SUPABASE_* env variables, one ConfigError for every bad one.
 export {
   loadAuthSettings,
   JWT_ALGORITHMS,
@@ -30,8 +31,10 @@ export {
   bearerTokenOf,
   IMPERSONATION_HEADER,
   type AuthMiddlewareOptions,
-  type AuthContext,
 } from './middleware.js';
+// Typed access to what the middlewares set, without global declarations that collide with
+// passport or express-oauth2-jwt-bearer.
+export { authOf, userOf, type AuthContext, type AuthenticatedRequest } from './request-auth.js';
 // The user model.
 export { User, userFromPayload, isAdmin, displayName, DEFAULT_USER_ROLE } from './user.js';
 // The OpenAPI security scheme name (defined once, with the other scheme names).

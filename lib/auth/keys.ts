@@ -6,6 +6,7 @@
 import { createPublicKey, X509Certificate, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { type CryptoKey, importJWK } from 'jose';
 import { ConfigError } from '../config/settings.js';
+import type { FastKey } from './fast-jws.js';
 import { isHmacAlgorithm, type JwtAlgorithm } from './settings.js';
 
 /** A verification key ready for jose, plus what the startup checks need. */
@@ -17,6 +18,8 @@ export interface StaticVerificationKey {
   readonly secretBytes: number | undefined;
   /** The imported key (resolves once; import runs at creation time). */
   readonly cryptoKey: Promise<CryptoKey>;
+  /** The same key for node:crypto (the fast path). */
+  readonly fastKey: FastKey;
 }
 
 const HASH_OF: Record<string, string> = { '256': 'SHA-256', '384': 'SHA-384', '512': 'SHA-512' };
@@ -58,7 +61,7 @@ function hmacSecret(key: string, algorithm: JwtAlgorithm): Uint8Array {
     }
     return new Uint8Array(Buffer.from(jwk.k, 'base64url'));
   }
-  // Like the reference (PyJWT), the secret is the UTF-8 bytes of the string.
+  // The secret is the UTF-8 bytes of the string (as PyJWT reads it, so shared secrets match).
   return new TextEncoder().encode(key);
 }
 
@@ -113,20 +116,23 @@ export function prepareStaticKey(verifyKey: string, algorithm: JwtAlgorithm): St
   let cryptoKey: Promise<CryptoKey>;
   let kid: string | undefined;
   let secretBytes: number | undefined;
+  let fastKey: FastKey;
   if (isHmacAlgorithm(algorithm)) {
     const secret = hmacSecret(verifyKey, algorithm);
     secretBytes = secret.byteLength;
+    fastKey = { kind: 'secret', secret: Buffer.from(secret) };
     const hash = HASH_OF[algorithm.slice(2)]!;
     cryptoKey = crypto.subtle.importKey('raw', secret as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash }, false, ['verify']);
   } else {
     const parsed = publicKeyObject(verifyKey, algorithm);
     checkKeyMatchesAlgorithm(parsed.keyObject, algorithm);
     kid = parsed.kid;
+    fastKey = { kind: 'public', key: parsed.keyObject };
     const jwk = parsed.keyObject.export({ format: 'jwk' });
     cryptoKey = importJWK({ ...jwk, alg: algorithm }, algorithm) as Promise<CryptoKey>;
   }
   cryptoKey.catch(() => {
     // observed again (and reported) by the first verification
   });
-  return { algorithm, kid, secretBytes, cryptoKey };
+  return { algorithm, kid, secretBytes, cryptoKey, fastKey };
 }

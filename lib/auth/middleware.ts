@@ -1,60 +1,23 @@
 /**
- * Express glue: the four JWT middlewares. Each factory resolves its verifier once (an
- * injected one, or one built from settings / the environment at factory time, so a bad
- * configuration fails at startup, not per request). Failures go to `next(err)` as
- * `HttpError`s carrying RFC 6750 challenges.
+ * Express glue: the four JWT middlewares, each one `asyncMiddleware` body over one
+ * `authenticate()`. Each factory resolves its verifier once (see resolve-verifier.ts).
+ * Failures go to `next(err)` as `HttpError`s carrying RFC 6750 challenges.
  */
-import { createHash } from 'node:crypto';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { JWTPayload } from 'jose';
-import { ConfigError } from '../config/settings.js';
-import { resolveEnv } from '../config/env.js';
+import type { Request, RequestHandler } from 'express';
+import { asyncMiddleware } from '../http/async-middleware.js';
+import { bearerToken } from '../http/credentials.js';
 import { getLogger } from '../logging/logger.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
-import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettingsOverrides } from './settings.js';
-import { isAdmin, userFromPayload, type User as KitUser } from './user.js';
-import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
+import { RequestAuth } from './request-auth.js';
+import { resolveVerifier, type AuthMiddlewareOptions } from './resolve-verifier.js';
+import { isAdmin, userFromPayload } from './user.js';
+import type { JwtVerifier } from './verifier.js';
 
-/** What a successful authentication leaves on `req.auth`. `token` is not enumerable (never serialised). */
-export interface AuthContext {
-  /** The raw bearer token (hidden from `JSON.stringify` and `console.log`). */
-  readonly token: string;
-  /** The verified, frozen JWT payload. */
-  readonly payload: JWTPayload;
-  /** Set by `requireUserId()` when an admin acts as another user (`X-Act-As-User-Id`). */
-  readonly actAsUserId?: string;
-}
+export type { AuthMiddlewareOptions } from './resolve-verifier.js';
 
 /**
- * The kit's user under a module-level name: the bundled `.d.ts` renames the `KitUser` import
- * back to `User`, which inside `namespace Express` would read `interface User extends User`.
- */
-type KitUserShape = KitUser;
-
-declare global {
-  namespace Express {
-    // Merged (not replaced) so apps that also use passport-style `Express.User` stay compatible.
-    interface User extends KitUserShape {}
-    interface Request {
-      /** The authenticated caller, set by the auth middlewares (the real caller, even when impersonating). */
-      user?: User;
-      /** Token and verified payload, set by the auth middlewares. */
-      auth?: AuthContext;
-      /** Effective user id set by `requireUserId()`: the impersonated user for an admin sending `X-Act-As-User-Id`. */
-      userId?: string;
-    }
-  }
-}
-
-/** Options of every auth middleware: inject a verifier, or give settings / verifier options. */
-export interface AuthMiddlewareOptions extends JwtVerifierOptions {
-  /** One verifier shared by the app (and its tests). Excludes the other options. */
-  verifier?: JwtVerifier;
-}
-
-/**
- * Header through which an admin acts as another user (the reference's name).
+ * Header through which an admin acts as another user.
  *
  * @example
  * ```ts
@@ -64,48 +27,11 @@ export interface AuthMiddlewareOptions extends JwtVerifierOptions {
 export const IMPERSONATION_HEADER = 'X-Act-As-User-Id';
 
 const logger = getLogger('auth');
-const sharedVerifiers = new Map<string, JwtVerifier>();
-
-function hasVerifierOptions(options: AuthMiddlewareOptions): boolean {
-  return Object.entries(options).some(([key, value]) => key !== 'verifier' && value !== undefined);
-}
-
-/**
- * The verifier of one factory call. Middlewares built from the same configuration share one
- * verifier (one imported key, one JWKS cache) instead of one per route.
- */
-function resolveVerifier(options: AuthMiddlewareOptions = {}, scope: string): JwtVerifier {
-  if (options.verifier !== undefined) {
-    if (typeof options.verifier?.verify !== 'function') {
-      throw new ConfigError([{ variable: 'verifier', message: 'must be an object with a verify(token) method (see createJwtVerifier)' }], `${scope} options`);
-    }
-    if (hasVerifierOptions(options)) {
-      throw new ConfigError([{ variable: 'verifier', message: 'cannot be combined with settings or verifier options; configure the injected verifier instead' }], `${scope} options`);
-    }
-    return options.verifier;
-  }
-  const { settings, env, ...rest } = options;
-  const overrides: AuthSettingsOverrides = {};
-  const tuning: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (AUTH_SETTING_KEYS.includes(key as keyof AuthSettingsOverrides)) (overrides as Record<string, unknown>)[key] = value;
-    else tuning[key] = value;
-  }
-  const resolved = isAuthSettings(settings) ? settings : loadAuthSettings(env, { ...(settings ?? {}), ...overrides });
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ ...resolved, verifyKey: resolved.verifyKey, tuning, environment: resolveEnv(env).ENVIRONMENT ?? '' }))
-    .digest('base64');
-  let verifier = sharedVerifiers.get(fingerprint);
-  if (!verifier) {
-    verifier = createJwtVerifier({ ...(tuning as JwtVerifierOptions), env, settings: resolved });
-    sharedVerifiers.set(fingerprint, verifier);
-  }
-  return verifier;
-}
+const BEARER_SECURITY = [{ [BEARER_JWT_SCHEME]: [] }];
 
 /**
  * The token of `Authorization: Bearer <token>`, scheme case-insensitive (RFC 7235 §2.1);
- * undefined when absent, empty or another scheme.
+ * undefined when absent, empty or another scheme. The kit's one credential reader.
  *
  * @example
  * ```ts
@@ -113,19 +39,14 @@ function resolveVerifier(options: AuthMiddlewareOptions = {}, scope: string): Jw
  * ```
  */
 export function bearerTokenOf(req: Pick<Request, 'headers'>): string | undefined {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const value = header.trim();
-  const space = value.search(/\s/);
-  if (space <= 0 || value.slice(0, space).toLowerCase() !== 'bearer') return undefined;
-  const token = value.slice(space).trim();
-  return token === '' ? undefined : token;
+  return bearerToken(req.headers);
 }
 
-async function authenticate(req: Request, verifier: JwtVerifier): Promise<{ token: string; payload: JWTPayload; user: KitUser }> {
-  const token = bearerTokenOf(req);
+/** Verifies the request's bearer token and builds its user; throws the 401s. */
+async function authenticate(req: Request, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
+  const token = bearerToken(req.headers);
   if (token === undefined) throw missingCredentialsError();
-  let payload: JWTPayload;
+  let payload: Awaited<ReturnType<JwtVerifier['verify']>>;
   try {
     payload = await verifier.verify(token);
   } catch (err) {
@@ -135,56 +56,32 @@ async function authenticate(req: Request, verifier: JwtVerifier): Promise<{ toke
     throw invalidTokenError('Invalid token: Token could not be verified', 'ERR_AUTH_TOKEN_INVALID', err);
   }
   if (typeof payload !== 'object' || payload === null) throw invalidTokenError('Invalid user data in token', 'ERR_AUTH_USER_INVALID');
-  return { token, payload, user: userFromPayload(payload) };
+  return new RequestAuth(token, payload, userFromPayload(payload), actAsUserId);
 }
 
-/** `req.auth`: the token lives in a private field behind a getter, so it is never serialised. */
-class RequestAuth implements AuthContext {
-  readonly #token: string;
-  readonly payload: JWTPayload;
-  readonly actAsUserId?: string;
-
-  constructor(token: string, payload: JWTPayload, actAsUserId?: string) {
-    this.#token = token;
-    this.payload = payload;
-    if (actAsUserId !== undefined) this.actAsUserId = actAsUserId;
-  }
-
-  get token(): string {
-    return this.#token;
-  }
+function attach(req: Request, auth: RequestAuth): void {
+  req.user = auth.user;
+  (req as { auth?: RequestAuth }).auth = auth;
 }
-
-function authContext(token: string, payload: JWTPayload, actAsUserId?: string): AuthContext {
-  return new RequestAuth(token, payload, actAsUserId);
-}
-
-type AuthHandler = (req: Request, res: Response, next: NextFunction) => Promise<void>;
 
 /**
- * Requires a valid Bearer JWT whose payload makes a {@link KitUser}: sets `req.user` and
- * `req.auth`. 401 `Authorization header is missing`, `Token has expired`,
- * `Invalid token: <reason>`, `User ID not found in token`, `Invalid user data in token`.
+ * Requires a valid Bearer JWT whose payload makes a {@link User}: sets `req.user` and
+ * `req.auth` (read them typed with `userOf(req)` / `authOf(req)`). 401
+ * `Authorization header is missing`, `Token has expired`, `Invalid token: <reason>`,
+ * `User ID not found in token`, `Invalid user data in token`.
  *
  * @example
  * ```ts
- * app.get('/me', requireUser(), (req, res) => res.json(req.user))
+ * app.get('/me', requireUser(), (req, res) => res.json(userOf(req)))
  * ```
  */
 export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
   const verifier = resolveVerifier(options, 'requireUser');
-  const handler: AuthHandler = async function requireUserMiddleware(req, _res, next) {
-    try {
-      const { token, payload, user } = await authenticate(req, verifier);
-      req.user = user;
-      req.auth = authContext(token, payload);
-    } catch (err) {
-      next(err);
-      return;
-    }
+  const handler = asyncMiddleware('requireUserMiddleware', async (req, _res, next) => {
+    attach(req, await authenticate(req, verifier));
     next();
-  };
-  return withOpenApiMetadata(handler as RequestHandler, { security: [{ [BEARER_JWT_SCHEME]: [] }], unauthorized: true });
+  });
+  return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true });
 }
 
 /**
@@ -198,23 +95,19 @@ export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
  */
 export function requireAdminUser(options?: AuthMiddlewareOptions): RequestHandler {
   const verifier = resolveVerifier(options, 'requireAdminUser');
-  const handler: AuthHandler = async function requireAdminUserMiddleware(req, _res, next) {
-    try {
-      const { token, payload, user } = await authenticate(req, verifier);
-      if (!isAdmin(user)) throw insufficientScopeError('Admin access required', 'ERR_AUTH_ADMIN_REQUIRED');
-      req.user = user;
-      req.auth = authContext(token, payload);
-    } catch (err) {
-      next(err);
-      return;
-    }
+  const handler = asyncMiddleware('requireAdminUserMiddleware', async (req, _res, next) => {
+    const auth = await authenticate(req, verifier);
+    if (!isAdmin(auth.user)) throw insufficientScopeError('Admin access required', 'ERR_AUTH_ADMIN_REQUIRED');
+    attach(req, auth);
     next();
-  };
-  return withOpenApiMetadata(handler as RequestHandler, {
-    security: [{ [BEARER_JWT_SCHEME]: [] }],
-    unauthorized: true,
-    forbidden: 'Admin access required',
   });
+  return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true, forbidden: 'Admin access required' });
+}
+
+/** The trimmed `X-Act-As-User-Id` value; empty when absent. */
+function actAsHeader(req: Request): string {
+  const raw = req.headers[IMPERSONATION_HEADER.toLowerCase()];
+  return (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).trim();
 }
 
 /**
@@ -231,37 +124,26 @@ export function requireAdminUser(options?: AuthMiddlewareOptions): RequestHandle
  */
 export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
   const verifier = resolveVerifier(options, 'requireUserId');
-  const headerName = IMPERSONATION_HEADER.toLowerCase();
-  const handler: AuthHandler = async function requireUserIdMiddleware(req, _res, next) {
-    try {
-      const { token, payload, user } = await authenticate(req, verifier);
-      const raw = req.headers[headerName];
-      const actAs = (Array.isArray(raw) ? raw.join(',') : (raw ?? '')).trim();
-      if (actAs !== '') {
-        if (!isAdmin(user)) throw insufficientScopeError('Only admin users can impersonate other users', 'ERR_AUTH_IMPERSONATION_FORBIDDEN');
-        logger.info('Admin impersonation', {
-          event: 'auth.impersonation',
-          adminId: user.id,
-          ...(user.email ? { adminEmail: user.email } : {}),
-          actAsUserId: actAs,
-          method: req.method,
-          path: (req.originalUrl ?? req.url).split('?')[0],
-        });
-      }
-      req.user = user;
-      req.userId = actAs !== '' ? actAs : user.id;
-      req.auth = authContext(token, payload, actAs !== '' ? actAs : undefined);
-    } catch (err) {
-      next(err);
-      return;
+  const handler = asyncMiddleware('requireUserIdMiddleware', async (req, _res, next) => {
+    const actAs = actAsHeader(req);
+    const auth = await authenticate(req, verifier, actAs !== '' ? actAs : undefined);
+    const { user } = auth;
+    if (actAs !== '') {
+      if (!isAdmin(user)) throw insufficientScopeError('Only admin users can impersonate other users', 'ERR_AUTH_IMPERSONATION_FORBIDDEN');
+      logger.info('Admin impersonation', {
+        event: 'auth.impersonation',
+        adminId: user.id,
+        ...(user.email ? { adminEmail: user.email } : {}),
+        actAsUserId: actAs,
+        method: req.method,
+        path: (req.originalUrl ?? req.url).split('?')[0],
+      });
     }
+    attach(req, auth);
+    req.userId = actAs !== '' ? actAs : user.id;
     next();
-  };
-  return withOpenApiMetadata(handler as RequestHandler, {
-    security: [{ [BEARER_JWT_SCHEME]: [] }],
-    unauthorized: true,
-    forbidden: 'Only admin users can impersonate other users',
   });
+  return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true, forbidden: 'Only admin users can impersonate other users' });
 }
 
 /**
@@ -270,22 +152,20 @@ export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
  *
  * @example
  * ```ts
- * app.get('/store', optionalUser(), (req, res) => res.json(listAgents({ viewer: req.user?.id })))
+ * app.get('/store', optionalUser(), (req, res) => res.json(listAgents({ viewer: userOf(req)?.id })))
  * ```
  */
 export function optionalUser(options?: AuthMiddlewareOptions): RequestHandler {
   const verifier = resolveVerifier(options, 'optionalUser');
-  const handler: AuthHandler = async function optionalUserMiddleware(req, _res, next) {
-    if (bearerTokenOf(req) !== undefined) {
+  const handler = asyncMiddleware('optionalUserMiddleware', async (req, _res, next) => {
+    if (bearerToken(req.headers) !== undefined) {
       try {
-        const { token, payload, user } = await authenticate(req, verifier);
-        req.user = user;
-        req.auth = authContext(token, payload);
+        attach(req, await authenticate(req, verifier));
       } catch (err) {
         logger.debug('Optional authentication failed; continuing anonymously', { code: (err as { code?: unknown })?.code });
       }
     }
     next();
-  };
-  return withOpenApiMetadata(handler as RequestHandler, { security: [{ [BEARER_JWT_SCHEME]: [] }, {}] });
+  });
+  return withOpenApiMetadata(handler, { security: [...BEARER_SECURITY, {}] });
 }

@@ -1,5 +1,5 @@
 /**
- * Auth settings: a zod schema over the reference's environment variables, overridable by
+ * Auth settings: a zod schema over the `JWT_*`, `SUPABASE_*` and `AUTH_*` environment variables, overridable by
  * options, validated once at startup with one ConfigError listing every bad variable.
  */
 import { z } from 'zod';
@@ -25,7 +25,7 @@ export const JWT_ALGORITHMS = [
 /** A JWS algorithm name accepted by the kit. */
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
-/** The message of the reference when no key is configured (kept word for word). */
+/** The message when no key is configured (word for word what the Python services say, so alerts match). */
 export const EMPTY_KEY_MESSAGE = 'JWT_VERIFY_KEY must be set. An empty JWT secret would allow anyone to forge valid tokens.';
 
 const SCOPE = 'auth settings';
@@ -201,7 +201,7 @@ function text(value: unknown): string | undefined {
 export function loadAuthSettings(env?: Env, overrides: AuthSettingsOverrides = {}): AuthSettings {
   const source = resolveEnv(env);
   const input: Record<string, unknown> = { ...source };
-  // The reference's aliases: JWT_VERIFY_KEY falls back to SUPABASE_JWT_SECRET,
+  // Aliases older deployments use: JWT_VERIFY_KEY falls back to SUPABASE_JWT_SECRET,
   // JWT_SIGN_ALGORITHM is also read as JWT_ALGORITHM.
   const aliasOf: Record<string, string> = {};
   if (!text(source.JWT_VERIFY_KEY) && text(source.SUPABASE_JWT_SECRET)) {
@@ -256,10 +256,4 @@ export function loadAuthSettings(env?: Env, overrides: AuthSettingsOverrides = {
     value: () => redacted(settings as unknown as Record<string, unknown>),
   });
   return Object.freeze(settings);
-}
-
-/** Settings as given (branded) or loaded from env with the given overrides. */
-export function resolveAuthSettings(settings: AuthSettings | AuthSettingsOverrides | undefined, env?: Env): AuthSettings {
-  if (isAuthSettings(settings)) return settings;
-  return loadAuthSettings(env, settings ?? {});
 }

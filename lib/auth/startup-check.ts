@@ -1,5 +1,5 @@
 /**
- * `verifyAuthSettings`: the startup check of the reference (consistency of key, algorithm and
+ * `verifyAuthSettings`: the startup check (consistency of key, algorithm and
  * JWKS) plus the kit's production rules. Warnings are coded (`emitKitWarning`), errors are one
  * ConfigError listing every problem.
  */
@@ -10,7 +10,7 @@ import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { isHmacAlgorithm, type AuthSettings } from './settings.js';
 
 /**
- * HMAC keys shorter than this are weak (the reference's threshold).
+ * HMAC keys shorter than this are weak (32 characters: 256 bits of ASCII at best, the HS256 output size).
  *
  * @example
  * ```ts
@@ -19,8 +19,13 @@ import { isHmacAlgorithm, type AuthSettings } from './settings.js';
  */
 export const MIN_HMAC_KEY_LENGTH = 32;
 
-function isProduction(env: Env): boolean {
-  return (env.ENVIRONMENT ?? '').trim().toLowerCase() === 'production';
+/**
+ * Production is declared by `ENVIRONMENT` (the Python services' variable) or by `NODE_ENV`
+ * (what Node tooling and hosts set): either one saying `production` is enough, so a
+ * deployment that only sets `NODE_ENV` gets the strict rules too.
+ */
+export function isProduction(env: Env): boolean {
+  return [env.ENVIRONMENT, env.NODE_ENV].some((value) => (value ?? '').trim().toLowerCase() === 'production');
 }
 
 function isLoopbackUrl(url: URL): boolean {
@@ -29,16 +34,16 @@ function isLoopbackUrl(url: URL): boolean {
 
 /**
  * Checks the verification key: a weak HMAC key is a coded warning (`WARN_AUTH_WEAK_KEY`),
- * and an issue (error) under `ENVIRONMENT=production`. Returns the issues found.
+ * and an issue (error) in production (`ENVIRONMENT` or `NODE_ENV` = `production`). Returns the issues found.
  */
 export function checkVerificationKey(settings: AuthSettings, key: StaticVerificationKey | undefined, env: Env): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (!key || !isHmacAlgorithm(settings.algorithm)) return issues;
-  // Characters, like the reference; for an "oct" JWK, the decoded key bytes.
+  // Counted in characters of the configured string; for an "oct" JWK, the decoded key bytes.
   const length = settings.verifyKey?.trim().startsWith('{') ? (key.secretBytes ?? 0) : (settings.verifyKey?.length ?? 0);
   if (length < MIN_HMAC_KEY_LENGTH) {
     const message = `JWT_VERIFY_KEY appears weak (less than ${MIN_HMAC_KEY_LENGTH} characters). Use a longer, cryptographically secure secret.`;
-    if (isProduction(env)) issues.push({ variable: 'JWT_VERIFY_KEY', message: `is shorter than ${MIN_HMAC_KEY_LENGTH} characters, refused under ENVIRONMENT=production` });
+    if (isProduction(env)) issues.push({ variable: 'JWT_VERIFY_KEY', message: `is shorter than ${MIN_HMAC_KEY_LENGTH} characters, refused in production (ENVIRONMENT or NODE_ENV)` });
     else emitKitWarning('WARN_AUTH_WEAK_KEY', message);
   }
   return issues;
@@ -48,9 +53,10 @@ export function checkVerificationKey(settings: AuthSettings, key: StaticVerifica
  * The startup check: throws one `ConfigError` listing every inconsistency, and emits a coded
  * warning for each likely mistake. Rules: the key must parse and match `JWT_SIGN_ALGORITHM`
  * (a PEM key with an HS algorithm is refused: algorithm confusion); HMAC keys under 32
- * characters warn (`WARN_AUTH_WEAK_KEY`) and fail under `ENVIRONMENT=production`, where
+ * characters warn (`WARN_AUTH_WEAK_KEY`) and fail in production (`ENVIRONMENT=production` or
+ * `NODE_ENV=production`), where
  * `AUTH_COOKIE_SECURE=false` fails too; a shared-secret algorithm warns
- * (`WARN_AUTH_SYMMETRIC_ALGORITHM`, as the reference recommends asymmetric keys); a plain
+ * (`WARN_AUTH_SYMMETRIC_ALGORITHM`: anyone holding the secret can mint tokens); a plain
  * `http://` JWKS URL off loopback warns (`WARN_AUTH_JWKS_INSECURE_URL`).
  *
  * @example
@@ -88,7 +94,7 @@ export function verifyAuthSettings(settings: AuthSettings, env?: Env): void {
     }
   }
   if (isProduction(source) && !settings.cookieSecure) {
-    issues.push({ variable: 'AUTH_COOKIE_SECURE', message: 'must be true under ENVIRONMENT=production (cookies would travel over plain http)' });
+    issues.push({ variable: 'AUTH_COOKIE_SECURE', message: 'must be true in production (ENVIRONMENT or NODE_ENV; cookies would travel over plain http)' });
   }
   if (issues.length > 0) throw new ConfigError(issues, 'auth settings');
 }

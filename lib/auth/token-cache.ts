@@ -1,7 +1,9 @@
 /**
  * Optional cache of verified tokens: an LRU keyed by the SHA-256 of the token (the token
  * itself is never kept as a key), bounded in entries, and no entry outlives the token's
- * `exp`. Only successful verifications are cached; tokens without `exp` are not cached.
+ * `exp` nor `maxAgeMs` (with a JWKS: its refresh age, so a key removed from the key set stops
+ * verifying cached tokens as soon as it stops verifying new ones). Only successful
+ * verifications are cached; tokens without `exp` are not cached.
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -23,8 +25,8 @@ function digest(token: string): string {
   return createHash('sha256').update(token).digest('base64');
 }
 
-/** Creates a cache holding at most `maxEntries` verified tokens. */
-export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache {
+/** Creates a cache holding at most `maxEntries` verified tokens, each for at most `maxAgeMs`. */
+export function createVerifiedTokenCache(maxEntries: number, maxAgeMs = Number.POSITIVE_INFINITY): VerifiedTokenCache {
   const lru = new LRUCache<string, Entry>({ max: maxEntries });
   return {
     get(token) {
@@ -39,8 +41,9 @@ export function createVerifiedTokenCache(maxEntries: number): VerifiedTokenCache
     },
     set(token, payload) {
       if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return;
-      const expiresAtMs = payload.exp * 1000;
-      if (expiresAtMs <= Date.now()) return;
+      const now = Date.now();
+      const expiresAtMs = Math.min(payload.exp * 1000, now + maxAgeMs);
+      if (expiresAtMs <= now) return;
       lru.set(digest(token), { payload, expiresAtMs });
     },
     get size() {

@@ -1,7 +1,7 @@
 /**
- * The authenticated user, built from a Supabase-shaped JWT payload. Tolerant where the
- * reference's current code is (no `email` for phone or anonymous users, no `role` means
- * `user`), strict about types: a claim of the wrong type is a 401, never a 500.
+ * The authenticated user, built from a Supabase-shaped JWT payload. Tolerant of what
+ * Supabase really issues (no or a `null` `email`/`phone` for phone and anonymous users, no
+ * `role` means `user`), strict about types: a claim of the wrong type is a 401, never a 500.
  */
 import { z } from 'zod';
 import type { JWTPayload } from 'jose';
@@ -45,11 +45,18 @@ export type User = z.infer<typeof User>;
  */
 export const DEFAULT_USER_ROLE = 'user';
 
+/** A string claim; `null` counts as absent (Supabase sends `email: null` for phone users). */
 function optionalString(payload: JWTPayload, claim: string): string | undefined {
   const value = payload[claim];
-  if (value === undefined) return undefined;
+  if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw invalidTokenError('Invalid user data in token', 'ERR_AUTH_USER_INVALID');
   return value;
+}
+
+/** `role` must be a string when present: a `null` role is malformed, not "no role". */
+function optionalRole(payload: JWTPayload): string | undefined {
+  if (payload.role === null) throw invalidTokenError('Invalid user data in token', 'ERR_AUTH_USER_INVALID');
+  return optionalString(payload, 'role');
 }
 
 function timestamp(value: unknown): string | undefined {
@@ -85,7 +92,7 @@ export function userFromPayload(payload: JWTPayload): User {
     id: sub,
     email: optionalString(payload, 'email') ?? '',
     phoneNumber: optionalString(payload, 'phone') ?? '',
-    role: optionalString(payload, 'role') || DEFAULT_USER_ROLE,
+    role: optionalRole(payload) || DEFAULT_USER_ROLE,
   };
   if (name !== undefined) user.name = name;
   const createdAt = timestamp(payload.created_at);

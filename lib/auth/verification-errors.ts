@@ -1,5 +1,5 @@
 /**
- * Maps jose failures to the reference's messages: `Token has expired` and
+ * Maps jose failures to fixed client messages: `Token has expired` and
  * `Invalid token: <reason>`. Reasons are fixed sentences chosen here, never text derived from
  * the token, so no message can echo a token, a claim value or a key.
  */
@@ -44,8 +44,8 @@ function claimReason(claim: string, reason: string): string {
 }
 
 /** The 401 (or 503 for an unreachable JWKS) for a failed verification. */
-export function verificationError(err: unknown, jwksRetryAfterSeconds: number): HttpError {
-  if (err instanceof JwksUnavailable) return jwksUnavailableError(jwksRetryAfterSeconds, err.cause);
+export function verificationError(err: unknown): HttpError {
+  if (err instanceof JwksUnavailable) return jwksUnavailableError(err.retryAfterSeconds, err.cause);
   const jose: JoseLike = typeof err === 'object' && err !== null ? (err as JoseLike) : {};
   const code = typeof jose.code === 'string' ? jose.code : '';
   if (code === 'ERR_JWT_EXPIRED') return invalidTokenError('Token has expired', 'ERR_AUTH_TOKEN_EXPIRED', err);

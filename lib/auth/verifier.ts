@@ -4,17 +4,19 @@
  * accepted, so algorithm confusion is impossible (an HS256 token is only ever checked against
  * the HMAC secret, never against a public key).
  */
-import { type CryptoKey, jwtVerify, type JWTPayload, type JWTVerifyOptions, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
+import { type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { resolveEnv, type Env } from '../config/env.js';
 import { HttpError } from '../errors/http-error.js';
 import { invalidTokenError } from './auth-errors.js';
-import { createJwksResolver } from './jwks.js';
-import { prepareStaticKey } from './keys.js';
+import type { FastClaimRules } from './fast-jws.js';
+import { fastKeyChooser, withFastPath } from './fast-path.js';
+import { createJwksResolver, type JwksResolver } from './jwks.js';
+import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettings, type AuthSettingsOverrides } from './settings.js';
 import { checkVerificationKey } from './startup-check.js';
-import { createVerifiedTokenCache } from './token-cache.js';
+import { createVerifiedTokenCache, type VerifiedTokenCache } from './token-cache.js';
 import { verificationError } from './verification-errors.js';
 
 type KeyResolver = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
@@ -36,19 +38,28 @@ export interface JwtVerifierOptions extends AuthSettingsOverrides {
   /** Tokens longer than this are refused before any parsing. Default 8192. */
   maxTokenBytes?: number;
   /**
-   * Cache of verified tokens (LRU keyed by SHA-256 of the token, entries expire at `exp`).
-   * Default `false`: a key removed from the JWKS stops verifying at once. `true` = 10 000 entries.
+   * Cache of verified tokens (LRU keyed by SHA-256 of the token). `true` = 10 000 entries.
+   * Default `false`. Entries expire at `exp`, and with a JWKS after `jwksCacheMaxAgeMs` too: a
+   * key removed from the key set stops verifying (cached or not) at the first key set refresh
+   * after `jwksCacheMaxAgeMs`.
    */
   cache?: boolean | { maxEntries?: number };
-  /** JWKS fetch timeout. Default 5000. */
+  /** JWKS fetch timeout (headers and body). Default 5000. */
   jwksTimeoutMs?: number;
-  /** Minimum time between two JWKS refreshes triggered by an unknown `kid`. Default 30000. */
+  /**
+   * Minimum time between two JWKS fetch attempts (an unknown `kid`, an expired key set), failed
+   * or not: a failing endpoint sees one request per cooldown. Default 30000.
+   */
   jwksCooldownMs?: number;
-  /** Maximum age of the cached JWKS before a refresh. Default 600000 (10 minutes). */
+  /**
+   * Age of the cached JWKS after which it is refreshed, in the background (its keys keep
+   * answering meanwhile). A key removed from the JWKS stops verifying at that refresh.
+   * Default 600000 (10 minutes).
+   */
   jwksCacheMaxAgeMs?: number;
 }
 
-const optionShape: Record<string, z.ZodType> = {
+const tuningSchema = z.object({
   settings: z.unknown().optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
   maxTokenBytes: z.number().int().min(256).max(1024 * 1024).default(8192),
@@ -56,19 +67,13 @@ const optionShape: Record<string, z.ZodType> = {
   jwksTimeoutMs: z.number().int().min(1).max(60_000).default(5_000),
   jwksCooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
   jwksCacheMaxAgeMs: z.number().int().min(0).max(86_400_000).default(600_000),
+});
+// Settings overrides travel in the same object; loadAuthSettings validates them.
+const settingKeys = Object.fromEntries(AUTH_SETTING_KEYS.map((key) => [key, z.unknown().optional()])) as {
+  [K in keyof AuthSettingsOverrides]-?: z.ZodOptional<z.ZodUnknown>;
 };
-for (const key of AUTH_SETTING_KEYS) optionShape[key] = z.unknown().optional();
-const optionsSchema = z.object(optionShape).strict();
-
-interface ParsedOptions {
-  settings?: unknown;
-  env?: Env;
-  maxTokenBytes: number;
-  cache: boolean | { maxEntries: number };
-  jwksTimeoutMs: number;
-  jwksCooldownMs: number;
-  jwksCacheMaxAgeMs: number;
-}
+const optionsSchema = tuningSchema.extend(settingKeys).strict();
+type Tuning = z.output<typeof tuningSchema>;
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
@@ -90,81 +95,67 @@ function settingsFrom(input: AuthSettings | JwtVerifierOptions | undefined, env:
   return loadAuthSettings(env, overrides);
 }
 
-/**
- * Creates a verifier from settings (or overrides of the environment). Throws `ConfigError` at
- * once for a bad key, algorithm or option.
- *
- * @example
- * ```ts
- * const verifier = createJwtVerifier(loadAuthSettings())
- * const payload = await verifier.verify(token) // throws HttpError 401 "Token has expired", ...
- * ```
- */
-export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): JwtVerifier {
-  const options = parseOptions(optionsSchema, isAuthSettings(input) ? {} : input, 'JWT verifier options') as unknown as ParsedOptions;
-  const settings = settingsFrom(input, options.env);
-  const staticKey = settings.verifyKey ? prepareStaticKey(settings.verifyKey, settings.algorithm) : undefined;
-  const keyIssues = checkVerificationKey(settings, staticKey, resolveEnv(options.env));
-  if (keyIssues.length > 0) throw new ConfigError(keyIssues, 'auth settings');
-  const jwks = settings.jwksUrl
-    ? createJwksResolver(settings.jwksUrl, { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs, cacheMaxAgeMs: options.jwksCacheMaxAgeMs })
-    : undefined;
-  const algorithms = [...new Set([...(staticKey ? [settings.algorithm] : []), ...(jwks ? settings.jwksAlgorithms : [])])];
-  const verifyOptions: JWTVerifyOptions = {
-    algorithms,
-    audience: [...settings.audience],
-    clockTolerance: settings.clockToleranceSeconds,
-    ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
-  };
-  const tolerance = settings.clockToleranceSeconds;
-  const maxTokenBytes = options.maxTokenBytes;
-  const retryAfterSeconds = Math.max(1, options.jwksCooldownMs / 1000);
-  const cache = options.cache === false ? undefined : createVerifiedTokenCache(options.cache === true ? 10_000 : options.cache.maxEntries);
-
-  let staticCryptoKey: CryptoKey | undefined;
-  async function getStaticKey(): Promise<CryptoKey> {
-    if (staticCryptoKey) return staticCryptoKey;
-    try {
-      staticCryptoKey = await staticKey!.cryptoKey;
-      return staticCryptoKey;
-    } catch (err) {
-      // Checked synchronously at creation; reaching this is a platform limitation: a 500
-      // whose details stay server-side.
-      throw new HttpError(500, 'JWT verification key could not be imported', { code: 'ERR_INTERNAL', cause: err });
-    }
-  }
-  // The HMAC/JWK key answers for its own algorithm; the JWKS for the others, and for a `kid`
-  // that the static key does not carry.
-  const resolver: KeyResolver | undefined =
-    jwks && staticKey
-      ? async (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => {
-          if (header.alg !== staticKey.algorithm) return jwks(header, token);
-          // Same algorithm on both sides: a `kid` other than the static key's goes to the JWKS.
-          const jwksToo = settings.jwksAlgorithms.includes(header.alg as never);
-          if (!jwksToo || header.kid === undefined || header.kid === staticKey.kid) return getStaticKey();
-          return jwks(header, token);
-        }
-      : jwks;
-
-  async function verifyWithResolver(token: string, keyResolver: KeyResolver): Promise<JWTPayload> {
-    try {
-      return (await jwtVerify(token, keyResolver, verifyOptions)).payload;
-    } catch (err) {
-      // Several JWKS keys match a token without `kid` (e.g. during a rotation): try each.
-      if ((err as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || !(Symbol.asyncIterator in (err as object))) throw err;
-      let last: unknown = err;
-      for await (const key of err as AsyncIterable<CryptoKey>) {
-        try {
-          return (await jwtVerify(token, key, verifyOptions)).payload;
-        } catch (attempt) {
-          last = attempt;
-          if ((attempt as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
-        }
+/** The static key as a WebCrypto key, imported once; an import failure is a 500 kept server-side. */
+function staticKeyLoader(staticKey: StaticVerificationKey): { get(): Promise<CryptoKey>; ready(): CryptoKey | undefined } {
+  let imported: CryptoKey | undefined;
+  return {
+    ready: () => imported,
+    async get() {
+      if (imported) return imported;
+      try {
+        imported = await staticKey.cryptoKey;
+        return imported;
+      } catch (err) {
+        // Checked synchronously at creation; reaching this is a platform limitation.
+        throw new HttpError(500, 'JWT verification key could not be imported', { code: 'ERR_INTERNAL', cause: err });
       }
-      throw last;
-    }
-  }
+    },
+  };
+}
 
+/**
+ * With both a static key and a JWKS: the static key answers for its own algorithm, the JWKS
+ * for the others, and for a `kid` that the static key does not carry.
+ */
+function combinedResolver(staticKey: StaticVerificationKey, loadStatic: () => Promise<CryptoKey>, jwks: JwksResolver, jwksAlgorithms: readonly string[]): KeyResolver {
+  return async function resolveKey(header, token) {
+    if (header.alg !== staticKey.algorithm) return jwks(header, token);
+    const jwksToo = jwksAlgorithms.includes(header.alg);
+    if (!jwksToo || header.kid === undefined || header.kid === staticKey.kid) return loadStatic();
+    return jwks(header, token);
+  };
+}
+
+/** jose with a resolver; several JWKS keys matching a token without `kid` (a rotation) are each tried. */
+async function verifyWithResolver(token: string, keyResolver: KeyResolver, options: JWTVerifyOptions): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, keyResolver, options)).payload;
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' || !(Symbol.asyncIterator in (err as object))) throw err;
+    let last: unknown = err;
+    for await (const key of err as AsyncIterable<CryptoKey>) {
+      try {
+        return (await jwtVerify(token, key, options)).payload;
+      } catch (attempt) {
+        last = attempt;
+        if ((attempt as { code?: unknown }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') break;
+      }
+    }
+    throw last;
+  }
+}
+
+interface VerifyPlan {
+  maxTokenBytes: number;
+  toleranceSeconds: number;
+  cache: VerifiedTokenCache | undefined;
+  /** jose's verification of the signature and registered claims. */
+  check(token: string): Promise<JWTPayload>;
+}
+
+/** The verify() of a plan: size, cache, jose, the future-`iat` rule, then the cache again. */
+function verifierOf(plan: VerifyPlan, algorithms: string[]): JwtVerifier {
+  const { maxTokenBytes, toleranceSeconds, cache } = plan;
   return {
     algorithms: Object.freeze(algorithms),
     async verify(token: string): Promise<JWTPayload> {
@@ -177,16 +168,13 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
       if (cached) return cached;
       let payload: JWTPayload;
       try {
-        // The static-key path calls jose directly: no extra async frame on the hot path.
-        payload = resolver
-          ? await verifyWithResolver(token, resolver)
-          : (await jwtVerify(token, staticCryptoKey ?? (await getStaticKey()), verifyOptions)).payload;
+        payload = await plan.check(token);
       } catch (err) {
         if (err instanceof HttpError) throw err;
-        throw verificationError(err, retryAfterSeconds);
+        throw verificationError(err);
       }
-      // Like the reference (PyJWT), a token issued in the future is refused.
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + tolerance) {
+      // A token issued in the future is refused (PyJWT does the same; jose only checks exp/nbf).
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + toleranceSeconds) {
         throw invalidTokenError('Invalid token: The token is not yet valid (iat)');
       }
       if (cache) {
@@ -197,4 +185,47 @@ export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): Jw
       return payload;
     },
   };
+}
+
+/**
+ * Creates a verifier from settings (or overrides of the environment). Throws `ConfigError` at
+ * once for a bad key, algorithm or option.
+ *
+ * @example
+ * ```ts
+ * const verifier = createJwtVerifier(loadAuthSettings())
+ * const payload = await verifier.verify(token) // throws HttpError 401 "Token has expired", ...
+ * ```
+ */
+export function createJwtVerifier(input?: AuthSettings | JwtVerifierOptions): JwtVerifier {
+  return buildJwtVerifier(input, true);
+}
+
+/** {@link createJwtVerifier}, with the node:crypto fast path on or off (the differential test compares both). */
+export function buildJwtVerifier(input: AuthSettings | JwtVerifierOptions | undefined, fastPath: boolean): JwtVerifier {
+  const options: Tuning = parseOptions(optionsSchema, isAuthSettings(input) ? {} : input, 'JWT verifier options');
+  const settings = settingsFrom(input, options.env);
+  const staticKey = settings.verifyKey ? prepareStaticKey(settings.verifyKey, settings.algorithm) : undefined;
+  const keyIssues = checkVerificationKey(settings, staticKey, resolveEnv(options.env));
+  if (keyIssues.length > 0) throw new ConfigError(keyIssues, 'auth settings');
+  const jwks = settings.jwksUrl
+    ? createJwksResolver(settings.jwksUrl, { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs, cacheMaxAgeMs: options.jwksCacheMaxAgeMs })
+    : undefined;
+  const algorithms = [...new Set([...(staticKey ? [settings.algorithm] : []), ...(jwks ? settings.jwksAlgorithms : [])])];
+  const joseOptions: JWTVerifyOptions = {
+    algorithms,
+    audience: [...settings.audience],
+    clockTolerance: settings.clockToleranceSeconds,
+    ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
+  };
+  const loader = staticKey ? staticKeyLoader(staticKey) : undefined;
+  const resolver: KeyResolver | undefined = jwks && staticKey && loader ? combinedResolver(staticKey, loader.get, jwks, settings.jwksAlgorithms) : jwks;
+  const joseCheck = resolver
+    ? (token: string) => verifyWithResolver(token, resolver, joseOptions)
+    : async (token: string) => (await jwtVerify(token, loader!.ready() ?? (await loader!.get()), joseOptions)).payload;
+  const rules: FastClaimRules = { audience: settings.audience, issuer: settings.issuer, toleranceSeconds: settings.clockToleranceSeconds };
+  const check = fastPath ? withFastPath(joseCheck, fastKeyChooser(staticKey, jwks, settings.jwksAlgorithms), algorithms, rules) : joseCheck;
+  const maxEntries = options.cache === false ? 0 : options.cache === true ? 10_000 : options.cache.maxEntries;
+  const cache = maxEntries > 0 ? createVerifiedTokenCache(maxEntries, jwks ? options.jwksCacheMaxAgeMs : undefined) : undefined;
+  return verifierOf({ maxTokenBytes: options.maxTokenBytes, toleranceSeconds: settings.clockToleranceSeconds, cache, check }, algorithms);
 }

@@ -107,6 +107,16 @@ describe('APIKeyManager', () => {
     assert.equal(await keys.verify(v.key, v.hash.toUpperCase(), v.salt), true); // hex is case-insensitive
   });
 
+  it('refuses a real key with trailing NUL bytes, whitespace or other non-key characters (scrypt pads short passwords)', async () => {
+    const v = vectors[0] as Vector;
+    for (const suffix of ['\0', '\0\0\0', ' ', '\n', '\t', '=', '%00', '\u00e9']) {
+      assert.equal(await keys.verify(`${v.key}${suffix}`, v.hash, v.salt), false, JSON.stringify(suffix));
+      assert.equal(await keys.verify(`${v.key}${suffix}`, v.legacy_sha256), false, `legacy ${JSON.stringify(suffix)}`);
+    }
+    await assert.rejects(keys.hash(`${v.key}\0`), TypeError);
+    assert.equal(await keys.verify(v.key, v.hash, v.salt), true);
+  });
+
   it('masks keys (head…tail) and never shows short or foreign values', () => {
     const v = vectors[0] as Vector;
     assert.equal(keys.mask(v.key), `${v.head}…${v.tail}`);
@@ -124,14 +134,19 @@ describe('APIKeyManager', () => {
   it('hashes off the event loop (async scrypt): the loop turns while a verification runs', async () => {
     const v = vectors[0] as Vector;
     let loopTurned = false;
-    const verification = keys.verify(v.key, v.hash, v.salt).then((ok) => ({ ok, loopTurnedBefore: loopTurned }));
+    // a manager that remembers nothing: earlier tests verified this vector already
+    const fresh = new APIKeyManager({ verifiedCacheTtlMs: 0 });
+    const verification = fresh.verify(v.key, v.hash, v.salt).then((ok) => ({ ok, loopTurnedBefore: loopTurned }));
     // A synchronous scrypt would finish inside verify() and resolve before this callback runs.
     setImmediate(() => (loopTurned = true));
     assert.deepEqual(await verification, { ok: true, loopTurnedBefore: true });
   });
 
-  it('computes the legacy hash as SHA-256 hex of the UTF-8 key', async () => {
-    const key = 'agpt_legacy-key-with-ünïcode-and-more';
+  it('computes the legacy hash as SHA-256 hex of the key, and refuses keys outside the key alphabet', async () => {
+    const key = 'agpt_legacy-key_with-dashes-and-more';
     assert.equal(await keys.verify(key, createHash('sha256').update(key).digest('hex')), true);
+    // keys were always prefix + base64url; anything else is not a key, whatever its hash
+    const odd = 'agpt_legacy-key-with-ünïcode-and-more';
+    assert.equal(await keys.verify(odd, createHash('sha256').update(odd).digest('hex')), false);
   });
 });

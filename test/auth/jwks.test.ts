@@ -86,7 +86,15 @@ describe('auth verifier: JWKS', () => {
     assert.equal(err.headers['Retry-After'], '5');
     assert.ok(!err.message.includes('127.0.0.1'));
     await server.up();
-    assert.equal((await verifier.verify(await signWith(es, { sub: 'back' }))).sub, 'back');
+    // the failed attempt is cooled down like a success: no new fetch before the cooldown ends
+    assert.equal((await rejection(verifier, await signWith(es))).code, 'ERR_AUTH_JWKS_UNAVAILABLE');
+    assert.equal(server.requests(), 0);
+    // without a cooldown the next token retries at once, and the endpoint is back
+    const eager = createJwtVerifier({ env: {}, jwksUrl: server.url, jwksCooldownMs: 0 });
+    await server.down('refuse');
+    assert.equal((await rejection(eager, await signWith(es))).status, 503);
+    await server.up();
+    assert.equal((await eager.verify(await signWith(es, { sub: 'back' }))).sub, 'back');
   });
 
   it('answers 503 when the endpoint returns an error status', async () => {
@@ -96,8 +104,8 @@ describe('auth verifier: JWKS', () => {
   });
 
   it('keeps verifying with keys it already has while the endpoint is down', async () => {
-    // cacheMaxAgeMs 0: every verification tries a refresh, which fails once the server is down
-    const verifier = createJwtVerifier({ env: {}, jwksUrl: server.url, jwksCacheMaxAgeMs: 0 });
+    // cacheMaxAgeMs and cooldown 0: every verification tries a refresh, which fails once the server is down
+    const verifier = createJwtVerifier({ env: {}, jwksUrl: server.url, jwksCacheMaxAgeMs: 0, jwksCooldownMs: 0 });
     await verifier.verify(await signWith(es));
     await server.down('refuse');
     assert.equal((await verifier.verify(await signWith(es, { sub: 'stale-ok' }))).sub, 'stale-ok');

@@ -4,6 +4,9 @@ import type { RequestHandler } from 'express';
 import request from 'supertest';
 import winston from 'winston';
 import {
+  authOf,
+  userOf,
+  type AuthenticatedRequest,
   createJwtVerifier,
   optionalUser,
   requireAdminUser,
@@ -46,7 +49,10 @@ async function captureLogs(fn: () => Promise<void>): Promise<string[]> {
 forEachExpress('auth middlewares', ({ create }) => {
   function appWith(middleware: RequestHandler) {
     const app = create();
-    app.get('/me', middleware, (req, res) => {
+    app.get('/me', middleware, (req: AuthenticatedRequest, res) => {
+      // the typed request and the accessors see the same authentication
+      assert.equal(authOf(req), req.auth);
+      assert.equal(userOf(req), req.user);
       res.json({ user: req.user ?? null, userId: req.userId ?? null, auth: req.auth ?? null, sub: req.auth?.payload.sub ?? null, tokenLength: req.auth?.token.length ?? null });
     });
     app.use(errorHandler());
@@ -127,7 +133,7 @@ forEachExpress('auth middlewares', ({ create }) => {
     it('answers 401 "Invalid user data in token" for sub, email or role of the wrong type, never a 5xx', async () => {
       for (const [claim, value] of [
         ['sub', 42], ['sub', { id: 'x' }], ['sub', ['a']], ['sub', '   '],
-        ['email', 42], ['email', null], ['email', { a: 1 }],
+        ['email', 42], ['email', { a: 1 }],
         ['role', 1], ['role', null], ['role', { admin: true }],
         ['phone', 5551234],
       ] as const) {
@@ -143,6 +149,11 @@ forEachExpress('auth middlewares', ({ create }) => {
       const phone = await request(user).get('/me').set('Authorization', `Bearer ${await token({ email: '', phone: '+15550199' })}`);
       assert.equal(phone.status, 200);
       assert.equal(phone.body.user.phoneNumber, '+15550199');
+      // Supabase sends null for the contact a user does not have
+      const nulls = await request(user).get('/me').set('Authorization', `Bearer ${await token({ email: null, phone: null })}`);
+      assert.equal(nulls.status, 200);
+      assert.equal(nulls.body.user.email, '');
+      assert.equal(nulls.body.user.phoneNumber, '');
     });
   });
 

@@ -165,6 +165,14 @@ describe('auth settings: verifyAuthSettings', () => {
     assert.doesNotThrow(() => verifyAuthSettings(good, { ENVIRONMENT: 'production' }));
   });
 
+  it('applies the production rules under NODE_ENV=production too (either variable counts)', () => {
+    const settings = loadAuthSettings({ JWT_VERIFY_KEY: 'abc', AUTH_COOKIE_SECURE: 'false' });
+    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: ' Production ', ENVIRONMENT: 'development' }, { ENVIRONMENT: 'production', NODE_ENV: 'test' }]) {
+      const err = configError(() => verifyAuthSettings(settings, env));
+      assert.deepEqual(err.issues.map((issue) => issue.variable).sort(), ['AUTH_COOKIE_SECURE', 'JWT_VERIFY_KEY'], JSON.stringify(env));
+    }
+  });
+
   it('refuses a public key configured with an HS algorithm (algorithm confusion)', async () => {
     const pair = await generateTestKeyPair('RS256');
     const settings = loadAuthSettings({ JWT_VERIFY_KEY: pair.publicPem, JWT_SIGN_ALGORITHM: 'HS256' });

@@ -41,6 +41,12 @@ describe('auth user model', () => {
     assert.equal(userFromPayload({ sub: 'u2', role: '' }).role, 'user');
   });
 
+  it('treats email: null and phone: null (Supabase phone and anonymous users) as absent', () => {
+    assert.deepEqual(userFromPayload({ sub: 'u4', email: null, phone: null }), { id: 'u4', email: '', phoneNumber: '', role: 'user' });
+    assert.equal(userFromPayload({ sub: 'u4', email: null, phone: '+1555' }).phoneNumber, '+1555');
+    assert.equal(userFromPayload({ sub: 'u4', email: 'a@example.com', phone: null }).email, 'a@example.com');
+  });
+
   it('ignores a non-string user_metadata.name and odd timestamps', () => {
     const user = userFromPayload({ sub: 'u3', user_metadata: { name: 42 }, created_at: { a: 1 } });
     assert.equal(user.name, undefined);

@@ -93,6 +93,10 @@ describe('auth verifier: createJwtVerifier', () => {
     assert.throws(() => createJwtVerifier({ env: { ENVIRONMENT: 'production' }, verifyKey: 'short' }), /shorter than 32 characters/);
   });
 
+  it('refuses a 3-character HMAC key under NODE_ENV=production', () => {
+    assert.throws(() => createJwtVerifier({ env: { NODE_ENV: 'production' }, verifyKey: 'abc' }), /shorter than 32 characters/);
+  });
+
   it('imports the key once, at creation, not per verification', async () => {
     const pair = await generateTestKeyPair('ES256');
     const verifier = createJwtVerifier({ env: {}, verifyKey: pair.publicPem, algorithm: 'ES256' });

@@ -89,30 +89,98 @@ describe('packaging: the packed tarball', function () {
     assert.equal(out.trim(), 'true');
   });
 
+  /** `tsc --noEmit` of `files` with `skipLibCheck: false`, under ESM and CJS resolution. */
+  function typeCheck(files: string[]): void {
+    for (const type of ['module', 'commonjs']) {
+      const pkg = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8'));
+      writeFileSync(join(consumer, 'package.json'), JSON.stringify({ ...pkg, type }));
+      run(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', ...files], consumer);
+    }
+  }
+
   it('type-checks a TypeScript consumer against the shipped declarations (ESM and CJS resolution)', () => {
     writeFileSync(join(consumer, 'consumer.ts'), `
       import express from 'express';
       import { errorHandler, HttpError, type KitErrorCode } from 'express-platform-kit/errors';
       import { gracefulShutdown } from 'express-platform-kit';
-      import { requireUser, createJwtVerifier, type User } from 'express-platform-kit/auth';
+      import { requireUser, createJwtVerifier, userOf, type AuthenticatedRequest, type User, type User as KitUser } from 'express-platform-kit/auth';
+      import { requireApiKey } from 'express-platform-kit/api-key';
       import { rateLimit } from 'express-platform-kit/rate-limit';
+      // An app whose only users are the kit's opts in to a typed req.user (docs/auth.md).
+      declare global {
+        namespace Express {
+          interface User extends KitUser {}
+        }
+      }
       const verifier = createJwtVerifier({ verifyKey: 'x'.repeat(32) });
       const limited = rateLimit({ name: 'consumer', limit: 10, windowMs: 1000 });
       const code: KitErrorCode = 'ERR_RATE_LIMITED';
       const app = express();
       app.get('/', (_req, _res, next) => next(new HttpError(404, 'nope', { code })));
-      app.get('/me', limited, requireUser({ verifier }), (req, res) => {
-        const user: User | undefined = req.user; // typed by declaration merging
-        res.json({ id: user?.id, sub: req.auth?.payload.sub });
+      app.get('/me', limited, requireUser({ verifier }), (req: AuthenticatedRequest, res) => {
+        const user: User | undefined = userOf(req);
+        const id: string | undefined = req.user?.id; // the opt-in above
+        res.json({ id: user?.id ?? id, sub: req.auth?.payload.sub });
       });
+      app.get('/key', requireApiKey({ lookup: () => undefined }), (req, res) => res.json({ hash: req.apiKey?.hash.length }));
       app.use(errorHandler());
       void gracefulShutdown(app.listen(0), { timeoutMs: 10 });
     `);
-    for (const type of ['module', 'commonjs']) {
-      const pkg = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8'));
-      writeFileSync(join(consumer, 'package.json'), JSON.stringify({ ...pkg, type }));
-      run(bin('tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'false', '--types', 'node', 'consumer.ts'], consumer);
+    typeCheck(['consumer.ts']);
+  });
+
+  it("type-checks beside express-jwt, express-oauth2-jwt-bearer and passport-style types, with the app's own Express.User", () => {
+    // The peers' declarations come from the repository's dev install (no registry access);
+    // passport's global declarations are stood in for by the same shape (@types/passport is
+    // not installed): an empty Express.User and `user?: User | undefined` on Request.
+    for (const name of ['express-jwt', 'express-oauth2-jwt-bearer', 'express-unless', '@types/jsonwebtoken', '@types/ms']) {
+      run('cp', ['-RL', join(repo, 'node_modules', name), join(consumer, 'node_modules', name)], consumer);
     }
+    writeFileSync(join(consumer, 'passport-shape.d.ts'), `
+      declare global {
+        namespace Express {
+          interface AuthInfo {}
+          interface User {}
+          interface Request {
+            authInfo?: AuthInfo | undefined;
+            user?: User | undefined;
+            isAuthenticated(): boolean;
+          }
+        }
+      }
+      export {};
+    `);
+    writeFileSync(join(consumer, 'coexist.ts'), `
+      import express from 'express';
+      import { auth as oauth2 } from 'express-oauth2-jwt-bearer';
+      import { expressjwt, type Request as JWTRequest } from 'express-jwt';
+      import { authOf, createJwtVerifier, requireUser, userOf } from 'express-platform-kit/auth';
+      import { requireApiKey } from 'express-platform-kit/api-key';
+      // The app's own user type (passport style), unrelated to the kit's.
+      declare global {
+        namespace Express {
+          interface User { id: number; displayName: string }
+        }
+      }
+      const verifier = createJwtVerifier({ verifyKey: 'x'.repeat(32) });
+      const app = express();
+      app.get('/oauth', oauth2({ audience: 'api', issuerBaseURL: 'https://issuer.example' }), (req, res) => {
+        res.json({ sub: req.auth?.payload.sub });
+      });
+      app.get('/jwt', expressjwt({ secret: 'x'.repeat(32), algorithms: ['HS256'] }), (req: JWTRequest, res) => {
+        res.json({ sub: req.auth?.sub });
+      });
+      app.get('/kit', requireUser({ verifier }), (req, res) => {
+        const id: string | undefined = userOf(req)?.id;
+        res.json({ id, sub: authOf(req)?.payload.sub, userId: req.userId });
+      });
+      app.get('/passport', (req, res) => {
+        const id: number | undefined = req.user?.id;
+        res.json({ id, authenticated: req.isAuthenticated() });
+      });
+      app.get('/key', requireApiKey({ lookup: () => undefined }), (req, res) => res.json({ ok: req.apiKey !== undefined }));
+    `);
+    typeCheck(['passport-shape.d.ts', 'coexist.ts']);
   });
 
   it('installs the platform-kit CLI, which writes the document of a consumer module', () => {

@@ -86,8 +86,10 @@ export interface JwksServer {
   requests(): number;
   /** Replaces the published keys (rotation). */
   setKeys(keys: JWK[]): void;
-  /** `'error'`: answer 503; `'refuse'`: stop listening (connection refused). */
-  down(mode?: 'error' | 'refuse'): Promise<void>;
+  /** `'error'`: answer 503; `'refuse'`: stop listening (connection refused); `'hang'`: never answer. */
+  down(mode?: 'error' | 'refuse' | 'hang'): Promise<void>;
+  /** Requests held open by the `'hang'` mode right now. */
+  hanging(): number;
   /** Serves again, on the same port. */
   up(): Promise<void>;
   stop(): Promise<void>;
@@ -115,8 +117,15 @@ export async function startJwksServer(initialKeys: JWK[]): Promise<JwksServer> {
   let keys = initialKeys;
   let count = 0;
   let failing = false;
+  let hang = false;
+  const held = new Set<import('node:http').ServerResponse>();
   const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     count += 1;
+    if (hang) {
+      held.add(res);
+      res.on('close', () => held.delete(res));
+      return;
+    }
     if (failing) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
       return;
@@ -133,6 +142,7 @@ export async function startJwksServer(initialKeys: JWK[]): Promise<JwksServer> {
   return {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     requests: () => count,
+    hanging: () => held.size,
     setKeys(next) {
       keys = next;
     },
@@ -141,11 +151,16 @@ export async function startJwksServer(initialKeys: JWK[]): Promise<JwksServer> {
         failing = true;
         return;
       }
+      if (mode === 'hang') {
+        hang = true;
+        return;
+      }
       if (listening) await close(server);
       listening = false;
     },
     async up() {
       failing = false;
+      hang = false;
       if (!listening) {
         server = createServer(handler);
         await listen(server, port);

@@ -1,0 +1,103 @@
+/**
+ * What the auth middlewares leave on the request, and how an app reads it with types.
+ *
+ * The kit does not augment `Express.User` nor declare `Request.auth` globally: other
+ * libraries own those names (passport's `Express.User` is the app's own type, e.g. with a
+ * numeric `id`; express-oauth2-jwt-bearer declares `Request.auth` with its own type), and two
+ * global declarations of one name with different types break every app that installs both
+ * (TS2430, TS2717). Like express-jwt 7, the kit exports a typed request instead
+ * ({@link AuthenticatedRequest}) and accessors that need no global type ({@link authOf},
+ * {@link userOf}). The only global declarations are `Request.user` exactly as passport declares
+ * it (`user?: User | undefined`, where `Express.User` stays the app's) and the kit's own
+ * `Request.userId`.
+ */
+import type { Request } from 'express';
+import type { JWTPayload } from 'jose';
+import type { User as KitUser } from './user.js';
+
+declare global {
+  namespace Express {
+    // Empty, like @types/passport: the app says what its user is (see docs/auth.md).
+    interface User {}
+    interface Request {
+      /** Set by the auth middlewares (the real caller, even when impersonating). Declared as passport does. */
+      user?: User | undefined;
+      /** Effective user id set by `requireUserId()`: the impersonated user for an admin sending `X-Act-As-User-Id`. */
+      userId?: string;
+    }
+  }
+}
+
+/** What a successful authentication leaves on `req.auth`. `token` is not enumerable (never serialised). */
+export interface AuthContext {
+  /** The raw bearer token (hidden from `JSON.stringify` and `console.log`). */
+  readonly token: string;
+  /** The verified JWT payload. */
+  readonly payload: JWTPayload;
+  /** The kit's user built from the payload (also `req.user`). */
+  readonly user: KitUser;
+  /** Set by `requireUserId()` when an admin acts as another user (`X-Act-As-User-Id`). */
+  readonly actAsUserId?: string;
+}
+
+/**
+ * A request after an auth middleware, typed without global declarations (the express-jwt 7
+ * pattern). Use it as the handler's parameter type; where another library already types
+ * `req.auth` or `req.user` differently, use {@link authOf} / {@link userOf} instead.
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requireUser(), (req: AuthenticatedRequest, res) => res.json({ sub: req.auth?.payload.sub }))
+ * ```
+ */
+export type AuthenticatedRequest = Request & { auth?: AuthContext };
+
+const REQUEST_AUTH_BRAND = Symbol.for('express-platform-kit.RequestAuth');
+
+/** `req.auth`: the token lives in a private field behind a getter, so it is never serialised. */
+export class RequestAuth implements AuthContext {
+  readonly #token: string;
+  readonly payload: JWTPayload;
+  // Defined in the constructor, not enumerable: `JSON.stringify(req.auth)` stays { payload }.
+  declare readonly user: KitUser;
+  readonly actAsUserId?: string;
+
+  constructor(token: string, payload: JWTPayload, user: KitUser, actAsUserId?: string) {
+    this.#token = token;
+    this.payload = payload;
+    Object.defineProperty(this, 'user', { value: user, enumerable: false });
+    if (actAsUserId !== undefined) this.actAsUserId = actAsUserId;
+    Object.defineProperty(this, REQUEST_AUTH_BRAND, { value: true });
+  }
+
+  get token(): string {
+    return this.#token;
+  }
+}
+
+/**
+ * The kit's authentication of `req` (set by `requireUser()` and the other auth
+ * middlewares), or undefined. Typed whatever other libraries declare on `Express.Request`.
+ *
+ * @example
+ * ```ts
+ * const sub = authOf(req)?.payload.sub
+ * ```
+ */
+export function authOf(req: Request): AuthContext | undefined {
+  const auth: unknown = (req as { auth?: unknown }).auth;
+  return typeof auth === 'object' && auth !== null && (auth as Record<symbol, unknown>)[REQUEST_AUTH_BRAND] === true ? (auth as AuthContext) : undefined;
+}
+
+/**
+ * The kit's {@link KitUser | User} of `req`, or undefined when no auth middleware
+ * authenticated it. Typed as the kit's user even when the app's `Express.User` is another type.
+ *
+ * @example
+ * ```ts
+ * app.get('/me', requireUser(), (req, res) => res.json({ id: userOf(req)!.id }))
+ * ```
+ */
+export function userOf(req: Request): KitUser | undefined {
+  return authOf(req)?.user;
+}
