@@ -129,34 +129,19 @@ describe('packaging: the packed tarball', function () {
     typeCheck(['consumer.ts']);
   });
 
-  it("type-checks beside express-jwt, express-oauth2-jwt-bearer and passport-style types, with the app's own Express.User", () => {
-    // The peers' declarations come from the repository's dev install (no registry access);
-    // passport's global declarations are stood in for by the same shape (@types/passport is
-    // not installed): an empty Express.User and `user?: User | undefined` on Request.
-    for (const name of ['express-jwt', 'express-oauth2-jwt-bearer', 'express-unless', '@types/jsonwebtoken', '@types/ms']) {
+  it("type-checks beside express-jwt's, express-oauth2-jwt-bearer's and passport's types, with the app's own Express.User", () => {
+    // The peers' declarations come from the repository's dev install (no registry access).
+    for (const name of ['express-jwt', 'express-oauth2-jwt-bearer', 'express-unless', '@types/jsonwebtoken', '@types/ms', '@types/passport']) {
       run('cp', ['-RL', join(repo, 'node_modules', name), join(consumer, 'node_modules', name)], consumer);
     }
-    writeFileSync(join(consumer, 'passport-shape.d.ts'), `
-      declare global {
-        namespace Express {
-          interface AuthInfo {}
-          interface User {}
-          interface Request {
-            authInfo?: AuthInfo | undefined;
-            user?: User | undefined;
-            isAuthenticated(): boolean;
-          }
-        }
-      }
-      export {};
-    `);
     writeFileSync(join(consumer, 'coexist.ts'), `
+      /// <reference types="passport" />
       import express from 'express';
       import { auth as oauth2 } from 'express-oauth2-jwt-bearer';
       import { expressjwt, type Request as JWTRequest } from 'express-jwt';
       import { authOf, createJwtVerifier, requireUser, userOf } from 'express-platform-kit/auth';
       import { requireApiKey } from 'express-platform-kit/api-key';
-      // The app's own user type (passport style), unrelated to the kit's.
+      // The app's own user type (passport's Express.User), unrelated to the kit's.
       declare global {
         namespace Express {
           interface User { id: number; displayName: string }
@@ -180,7 +165,7 @@ describe('packaging: the packed tarball', function () {
       });
       app.get('/key', requireApiKey({ lookup: () => undefined }), (req, res) => res.json({ ok: req.apiKey !== undefined }));
     `);
-    typeCheck(['passport-shape.d.ts', 'coexist.ts']);
+    typeCheck(['coexist.ts']);
   });
 
   it('installs the platform-kit CLI, which writes the document of a consumer module', () => {

@@ -4,9 +4,7 @@
 import type { User as KitUser } from '../../lib/auth/user.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     interface User extends KitUser {}
   }
 }
