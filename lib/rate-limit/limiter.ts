@@ -42,6 +42,13 @@ export interface RateLimiterOptions {
    * `reset()` on this limiter clears it; other processes keep theirs until the wait ends.
    */
   cacheBlockedKeys?: boolean;
+  /**
+   * Deadline of one Redis call in milliseconds for the Redis store this limiter creates
+   * (default 500, `DEFAULT_STORE_TIMEOUT_MS`); after it the check fails with
+   * `ERR_STORE_UNAVAILABLE` and the middleware's `onStoreError` applies. A store you pass
+   * brings its own (`createRedisStore(client, { timeoutMs })`).
+   */
+  timeoutMs?: number;
   /** Environment to read defaults from (default `process.env` + `.env`). */
   env?: Env;
 }
@@ -79,6 +86,7 @@ const optionsSchema = z.object({
   algorithm: z.enum(RATE_LIMIT_ALGORITHMS as unknown as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]).optional(),
   burst: z.number().int().min(1).max(1_000_000).optional(),
   cacheBlockedKeys: z.boolean().optional(),
+  timeoutMs: z.number().int().min(1).max(60_000).optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
 }).strict();
 
@@ -120,6 +128,11 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const capacity = algorithm === 'token-bucket' ? (burst ?? limit) : limit;
   const policy: RateLimitStorePolicy = { algorithm, limit, windowMs, capacity };
   const name = parsed.name ?? 'default';
+  if (windowMs < 1000) {
+    // Almost always seconds given where milliseconds are expected (`windowMs: 60`).
+    emitKitWarning('WARN_RATE_LIMIT_WINDOW_MS_SMALL',
+      `Rate limiter "${name}": windowMs is ${windowMs} ms (under one second). windowMs is in milliseconds: for ${windowMs} seconds write ${windowMs * 1000}.`, name);
+  }
 
   let store: RateLimitStore;
   if (typeof parsed.store === 'object') {
@@ -131,7 +144,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     if (!client && parsed.store === 'redis') {
       throw new KitError('ERR_CONFIG_INVALID', 'rate limiter: store "redis" needs a `redis` option, REDIS_URL or REDIS_HOST');
     }
-    store = client ? createRedisStore(client) : createMemoryStore();
+    store = client ? createRedisStore(client, parsed.timeoutMs === undefined ? {} : { timeoutMs: parsed.timeoutMs }) : createMemoryStore();
   }
 
   if (parsed.name === undefined) {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { emitKitWarning } from '../config/warnings.js';
 import { HttpError } from '../errors/http-error.js';
+import { trustProxyCheck } from '../http/trust-proxy.js';
 import { isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { withOpenApiMetadata } from '../openapi/metadata.js';
@@ -70,6 +71,12 @@ const middlewareSchema = z.object({
   standardHeaders: z.boolean().optional(),
 });
 
+/** The message of a store failure's cause (the failure itself is always ERR_STORE_UNAVAILABLE). */
+function causeText(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  return error.cause instanceof Error ? error.cause.message : error.message;
+}
+
 /** Seconds a client is told to wait when the limiter answers 503 (`onStoreError: 'closed'`). */
 const STORE_DOWN_RETRY_AFTER_SECONDS = 5;
 
@@ -121,7 +128,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const logger = getLogger('rate-limit');
   const keyGenerator = settings.keyGenerator;
   const skip = settings.skip;
-  let warnedTrustProxy = false;
+  const checkTrustProxy = trustProxyCheck('rate-limit', 'clients share or escape their rate limit');
 
   // Header values that only change with the result, built once (strings: Node validates and
   // stringifies every header value, a number costs a conversion more).
@@ -153,20 +160,24 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     next(rateLimitedError(result, headers));
   }
 
+  // One log line when an outage starts and one when it ends (with the count of failed checks),
+  // never one per request: the 503s below are marked `reported` so errorHandler stays quiet.
+  let failedInOutage = 0;
   function storeFailed(error: unknown, key: string, res: Response, next: NextFunction): void {
     stats.storeErrors++;
+    failedInOutage++;
     if (!stats.storeDown) {
       stats.storeDown = true;
       stats.outages++;
       const message = `Rate limiter "${limiter.name}": store (${limiter.store.kind}) unavailable; failing ${mode}`;
-      logger.warn(message, { code: 'ERR_STORE_UNAVAILABLE', cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined });
+      logger.warn(message, { code: 'ERR_STORE_UNAVAILABLE', cause: causeText(error) });
       emitKitWarning('WARN_RATE_LIMIT_STORE_UNAVAILABLE', message, `${limiter.name}#${stats.outages}`);
     }
     if (mode === 'open') {
       next();
     } else if (mode === 'closed') {
       next(new HttpError(503, 'Rate limit service temporarily unavailable', {
-        code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': String(STORE_DOWN_RETRY_AFTER_SECONDS) }, cause: error,
+        code: 'ERR_STORE_UNAVAILABLE', headers: { 'Retry-After': String(STORE_DOWN_RETRY_AFTER_SECONDS) }, cause: error, reported: true,
       }));
     } else {
       fallback!.check(key).then((result) => answer(result, res, next)).catch(next);
@@ -197,7 +208,8 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       (result) => {
         if (stats.storeDown) {
           stats.storeDown = false;
-          logger.info(`Rate limiter "${limiter.name}": store available again`);
+          logger.info(`Rate limiter "${limiter.name}": store available again after ${failedInOutage} failed checks`, { failedChecks: failedInOutage });
+          failedInOutage = 0;
         }
         answer(result, res, next);
       },
@@ -215,12 +227,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       const url = req.originalUrl ?? req.url;
       const query = url.indexOf('?');
       if (!(isExempt(query === -1 ? url : url.slice(0, query)) || (skip !== undefined && skip(req)))) {
-        if (!warnedTrustProxy && req.headers['x-forwarded-for'] !== undefined && !req.app?.get('trust proxy')) {
-          warnedTrustProxy = true;
-          emitKitWarning('WARN_TRUST_PROXY_OFF',
-            'X-Forwarded-For arrived but Express "trust proxy" is off: every client behind the proxy shares the proxy\'s rate limit. ' +
-            'Set app.set("trust proxy", <hops or subnets>) if the app runs behind a proxy.', 'rate-limit');
-        }
+        checkTrustProxy(req);
         if (keyGenerator === undefined) {
           key = defaultClientKey(req, ipv6Subnet, ipKeys);
         } else {

@@ -22,6 +22,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
+import { KitError } from '../errors/kit-error.js';
+import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/index.js';
 import { storageKeyHashTag } from './keys.js';
 import { PACKED_REMAINING_UNIT, rateLimitBatchLua, rateLimitLua } from './redis-scripts.js';
@@ -46,6 +48,9 @@ interface Batch {
   keys: string[];
   resolves: ((result: StoreCheckResult) => void)[];
   rejects: ((error: unknown) => void)[];
+  /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
+  settled: boolean;
+  deadline?: ReturnType<typeof setTimeout>;
 }
 
 /** Options of {@link createRedisStore}. */
@@ -55,6 +60,12 @@ export interface RedisStoreOptions {
    * event-loop turn; larger turns are split. `1` sends one script call per check.
    */
   maxBatchSize?: number;
+  /**
+   * Deadline of one store call in milliseconds (default {@link DEFAULT_STORE_TIMEOUT_MS}, 500).
+   * A batch not answered by then fails as a whole with `ERR_STORE_UNAVAILABLE`, so a paused or
+   * stopped Redis never holds a request (the middleware's `onStoreError` then applies).
+   */
+  timeoutMs?: number;
 }
 
 const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
@@ -107,6 +118,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 1000) {
     throw new RangeError('"maxBatchSize" option must be an integer from 1 to 1000');
   }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   const cluster = (client as { isCluster?: boolean }).isCluster === true;
 
   // Scripts are built per policy (constants baked in); a limiter keeps one policy object.
@@ -134,6 +146,9 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
   let flushScheduled = false;
 
   function settle(batch: Batch, error: unknown, replies: unknown): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    if (batch.deadline !== undefined) clearTimeout(batch.deadline);
     const { resolves, rejects } = batch;
     if (error !== null) {
       for (const reject of rejects) reject(error);
@@ -168,19 +183,33 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     }
   }
 
+  /** Fails `batch` as a whole once the deadline passes (its reply, if it comes, is dropped). */
+  function arm(batch: Batch): void {
+    if (!(timeoutMs > 0) || timeoutMs === Number.POSITIVE_INFINITY) return;
+    batch.deadline = setTimeout(() => settle(batch, new KitError('ERR_STORE_UNAVAILABLE',
+      `Redis did not answer the rate limit check within ${timeoutMs} ms`), null), timeoutMs);
+    batch.deadline.unref();
+  }
+
   function flush(): void {
     flushScheduled = false;
     const batches = [...open.values()];
     open.clear();
-    for (const batch of batches) send(batch, 'EVALSHA');
+    for (const batch of batches) {
+      arm(batch);
+      send(batch, 'EVALSHA');
+    }
   }
 
   function enqueue(key: string, scripts: PolicyScripts, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void): void {
     const slotKey: PolicyScripts | string = cluster ? `${scripts.batch.sha}\n${storageKeyHashTag(key)}` : scripts;
     let batch = open.get(slotKey);
     if (batch === undefined || batch.keys.length >= maxBatchSize) {
-      if (batch !== undefined) send(batch, 'EVALSHA'); // full: send it now, start the next one
-      batch = { scripts, keys: [], resolves: [], rejects: [] };
+      if (batch !== undefined) { // full: send it now, start the next one
+        arm(batch);
+        send(batch, 'EVALSHA');
+      }
+      batch = { scripts, keys: [], resolves: [], rejects: [], settled: false };
       open.set(slotKey, batch);
     }
     batch.keys.push(key);
@@ -212,12 +241,12 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
-      return runInfo(scriptsFor(policy).info, key);
+      return withDeadline(runInfo(scriptsFor(policy).info, key), timeoutMs, 'rate limit lookup');
     },
     async reset(key: string): Promise<void> {
       const status = down();
       if (status !== undefined) throw new RedisNotReadyError(status);
-      await client.del(key);
+      await withDeadline(client.del(key), timeoutMs, 'rate limit reset');
     },
   };
 }
