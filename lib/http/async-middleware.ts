@@ -2,7 +2,8 @@
  * The one control-flow shape of the kit's middlewares (express-rate-limit's
  * `handleAsyncErrors`): a handler may answer synchronously or return a promise; a synchronous
  * throw or a rejection goes to `next(err)` exactly once, and never after the handler has
- * already passed control on (an error thrown further down the chain is not ours to report).
+ * already passed control on (an error thrown further down the chain is not ours to report: a
+ * synchronous one goes back to our caller, as if we were not there).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -24,20 +25,31 @@ export type MiddlewareBody<Req extends Request = Request> = (req: Req, res: Resp
 export function asyncMiddleware<Req extends Request = Request>(name: string, body: MiddlewareBody<Req>): RequestHandler {
   const handler = (req: Request, res: Response, next: NextFunction): void => {
     let passed = false;
+    // A throw from inside next() belongs to the chain after us: it goes back to whoever called
+    // us (Express's layer catches it), never into our own next() a second time, never lost.
+    let downstream: { error: unknown } | undefined;
     const onceNext: NextFunction = ((error?: unknown) => {
       if (passed) return;
       passed = true;
-      next(error as Parameters<NextFunction>[0]);
+      try {
+        next(error as Parameters<NextFunction>[0]);
+      } catch (thrown) {
+        downstream = { error: thrown };
+        throw thrown;
+      }
     }) as NextFunction;
     let returned: void | Promise<void>;
     try {
       returned = body(req as Req, res, onceNext);
     } catch (error) {
+      if (downstream !== undefined && downstream.error === error) throw error;
       onceNext(error);
       return;
     }
     if (returned !== undefined && typeof (returned as Promise<void>).then === 'function') {
-      (returned as Promise<void>).then(undefined, (error: unknown) => onceNext(error));
+      (returned as Promise<void>).then(undefined, (error: unknown) => {
+        if (downstream === undefined || downstream.error !== error) onceNext(error);
+      });
     }
   };
   Object.defineProperty(handler, 'name', { value: name });

@@ -4,6 +4,8 @@
  */
 import { isIP } from 'node:net';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { parseOptions } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { rateLimitIpKey } from './client-key.js';
@@ -31,6 +33,12 @@ export interface RateLimitKeyStatus {
 }
 
 const MAX_KEY_LENGTH = 1024;
+
+const optionsSchema = z.object({
+  limiter: z.custom<RateLimiter>((v) => typeof v === 'object' && v !== null && typeof (v as RateLimiter).info === 'function' &&
+    typeof (v as RateLimiter).reset === 'function', { message: 'must be a createRateLimiter() result' }),
+  ipv6Subnet: z.number().int().min(1).max(128).optional(),
+} satisfies { [K in keyof Required<RateLimitAdminRouterOptions>]: z.ZodType }).strict();
 
 function checkedKey(key: unknown): string {
   if (typeof key !== 'string' || key === '' || key.length > MAX_KEY_LENGTH) {
@@ -74,10 +82,7 @@ function storeFailure(error: unknown): unknown {
  * ```
  */
 export function rateLimitAdminRouter(options: RateLimitAdminRouterOptions): Router {
-  const limiter = options?.limiter;
-  if (!limiter || typeof limiter.info !== 'function' || typeof limiter.reset !== 'function') {
-    throw new TypeError('rateLimitAdminRouter: "limiter" must be a createRateLimiter() result');
-  }
+  const { limiter, ipv6Subnet } = parseOptions(optionsSchema, options, 'rateLimitAdminRouter options');
   const router = express.Router();
   /** Works out the key (a bad one goes to `next` as a 400) and turns store failures into 503s. */
   const withKey = (keyOf: KeyOf, handle: (key: string, res: Response) => Promise<void>) =>
@@ -107,7 +112,7 @@ export function rateLimitAdminRouter(options: RateLimitAdminRouterOptions): Rout
     await limiter.reset(key);
     res.status(204).end();
   };
-  for (const [path, keyOf] of Object.entries(keyFinders(options.ipv6Subnet ?? 56))) {
+  for (const [path, keyOf] of Object.entries(keyFinders(ipv6Subnet ?? 56))) {
     router.get(path, withKey(keyOf, show));
     router.post(`${path}/reset`, withKey(keyOf, reset));
   }

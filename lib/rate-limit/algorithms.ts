@@ -1,24 +1,18 @@
 /**
- * The three algorithms as pure functions over a small state, used by the memory store. The Redis
- * store runs the same arithmetic in Lua (redis-scripts.ts); both are tested against one suite.
- * Times are epoch milliseconds (fractions allowed); waits are rounded up, never down, so a
- * client that retries after `retryAfterMs` is never rejected again for the same reason.
+ * The three algorithms in TypeScript, as pure functions over a small state: the memory store's
+ * only implementation (the Redis store runs the same arithmetic in Lua, redis-scripts.ts; both
+ * are tested against one suite). Times are epoch milliseconds (fractions allowed); waits are
+ * rounded up, never down, so a client that retries after `retryAfterMs` is never rejected
+ * again for the same reason. Each answers a check's result plus `current` (requests counted;
+ * computed for read-only looks, 0 on the check path, which never reads it).
  */
-import type { RateLimitStorePolicy } from './types.js';
+import type { RateLimitStorePolicy, StoreCheckResult, StoreInfoResult } from './types.js';
+
+/** What an algorithm answers: a check's result, and `current` for read-only looks. */
+type Answer = StoreCheckResult & StoreInfoResult;
 
 /** Tolerance for float comparisons (a retry at exactly `retryAfterMs` must pass). */
-/** Tolerance for the weighted sliding-window estimate (floating point). */
-export const EPSILON = 1e-9;
-
-export interface AlgorithmOutcome {
-  allowed: boolean;
-  remaining: number;
-  retryAfterMs: number;
-  /** Until the full quota is back (also the key's time to live). */
-  resetAfterMs: number;
-  /** Requests counted; computed for read-only looks only (0 on the check path, which never reads it). */
-  current: number;
-}
+const EPSILON = 1e-9;
 
 /**
  * Sliding log: a ring buffer of the timestamps of the allowed requests still in the window.
@@ -44,7 +38,8 @@ function grow(state: SlidingLogState, limit: number): void {
   state.head = 0;
 }
 
-export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Counts one request (when `consume`) in a sliding log and answers its state. */
+export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs } = policy;
   let size = state.times.length;
   while (state.count > 0 && state.times[state.head]! <= now - windowMs) {
@@ -81,7 +76,7 @@ export interface SlidingWindowState {
 }
 
 /** Moves a sliding-window state to fixed window `index`: the current count becomes the previous one when adjacent. */
-export function rollWindow(state: SlidingWindowState, index: number): void {
+function rollWindow(state: SlidingWindowState, index: number): void {
   if (state.index !== index) {
     state.previous = state.index === index - 1 ? state.current : 0;
     state.current = 0;
@@ -89,7 +84,8 @@ export function rollWindow(state: SlidingWindowState, index: number): void {
   }
 }
 
-export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Counts one request (when `consume`) in a sliding window and answers its state. */
+export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs } = policy;
   const index = Math.floor(now / windowMs);
   rollWindow(state, index);
@@ -133,7 +129,8 @@ export interface TokenBucketState {
   at: number;
 }
 
-export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Takes one token (when `consume`) from a bucket and answers its state. */
+export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs, capacity } = policy;
   const ratePerMs = limit / windowMs;
   let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * ratePerMs);
@@ -151,4 +148,25 @@ export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolic
     resetAfterMs: Math.max(0, Math.ceil((capacity - tokens) / ratePerMs)),
     current: consume ? 0 : Math.max(0, Math.ceil(capacity - tokens - EPSILON)),
   };
+}
+
+/** The state of one key under whichever algorithm its policy uses (created on first use). */
+export interface AlgorithmState {
+  log?: SlidingLogState | undefined;
+  window?: SlidingWindowState | undefined;
+  bucket?: TokenBucketState | undefined;
+}
+
+/** Runs the policy's algorithm on `state` (counting one request when `consume`). */
+export function applyAlgorithm(state: AlgorithmState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
+  switch (policy.algorithm) {
+    case 'sliding-log': {
+      if (state.log === undefined || state.log.times.length > policy.limit) state.log = newSlidingLog(policy.limit);
+      return slidingLog(state.log, policy, now, consume);
+    }
+    case 'sliding-window':
+      return slidingWindow((state.window ??= { index: 0, current: 0, previous: 0 }), policy, now, consume);
+    default:
+      return tokenBucket((state.bucket ??= { tokens: policy.capacity, at: now }), policy, now, consume);
+  }
 }

@@ -97,13 +97,10 @@ function apiKeyIdOf(req: ClientKeyRequest): string | undefined {
   return typeof hash === 'string' && hash !== '' ? sha256Base64Url(hash) : undefined;
 }
 
-/** Most addresses remembered by an `ipKeys` cache before it starts over. */
-const MAX_IP_KEYS = 10_000;
-
 /**
- * The built-in key of a request (see the module comment for the order). `ipKeys` (optional,
- * one per `ipv6PrefixBits`) remembers the keys of recent addresses: parsing an address costs
- * more than the whole in-memory check.
+ * The built-in key of a request (see the module comment for the order). `ipKeys` (optional, a
+ * bounded cache, one per `ipv6PrefixBits`) remembers the keys of recent addresses: parsing an
+ * address costs more than the whole in-memory check.
  */
 export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipKeys?: Map<string, string>): string {
   const userId = userIdOf(req);
@@ -120,10 +117,7 @@ export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipK
   let key = ipKeys?.get(ip);
   if (key === undefined) {
     key = `ip:${rateLimitIpKey(ip, ipv6PrefixBits)}`;
-    if (ipKeys !== undefined && ip.length <= 64) {
-      if (ipKeys.size >= MAX_IP_KEYS) ipKeys.clear();
-      ipKeys.set(ip, key);
-    }
+    if (ipKeys !== undefined && ip.length <= 64) ipKeys.set(ip, key);
   }
   return key;
 }

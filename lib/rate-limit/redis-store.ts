@@ -22,6 +22,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
+import { z } from 'zod';
+import { parseOptions } from '../config/settings.js';
 import { KitError } from '../errors/kit-error.js';
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/index.js';
@@ -39,7 +41,7 @@ interface Script {
 
 interface PolicyScripts {
   batch: Script;
-  info: Script;
+  info: (key: string) => Promise<ScriptReply>;
 }
 
 /** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
@@ -68,7 +70,20 @@ export interface RedisStoreOptions {
   timeoutMs?: number;
 }
 
+const optionsSchema = z.object({
+  maxBatchSize: z.number().int().min(1).max(1000).optional(),
+  timeoutMs: z.number().int().min(1).max(60_000).optional(),
+} satisfies { [K in keyof Required<RedisStoreOptions>]: z.ZodType }).strict();
+
 const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+
+/** A read script as an ioredis command (`defineCommand`: EVALSHA, EVAL on NOSCRIPT), defined once per client. */
+function infoCommand(client: RedisClient, lua: string, sha: string): (key: string) => Promise<ScriptReply> {
+  const name = `epkRateLimitInfo${sha.slice(0, 16)}`;
+  const commands = client as unknown as Record<string, ((key: string) => Promise<ScriptReply>) | undefined>;
+  if (typeof commands[name] !== 'function') client.defineCommand(name, { numberOfKeys: 1, lua });
+  return (key) => commands[name]!.call(client, key);
+}
 
 /** States in which ioredis would only queue commands: fail fast instead (see onStoreError). */
 const DOWN_STATES = new Set(['reconnecting', 'end', 'close', 'disconnecting']);
@@ -114,11 +129,9 @@ export class RedisNotReadyError extends Error {
  * ```
  */
 export function createRedisStore(client: RedisClient, options: RedisStoreOptions = {}): RedisRateLimitStore {
-  const maxBatchSize = options.maxBatchSize ?? 32;
-  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1 || maxBatchSize > 1000) {
-    throw new RangeError('"maxBatchSize" option must be an integer from 1 to 1000');
-  }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const parsed = parseOptions(optionsSchema, options, 'createRedisStore options');
+  const maxBatchSize = parsed.maxBatchSize ?? 32;
+  const timeoutMs = parsed.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   const cluster = (client as { isCluster?: boolean }).isCluster === true;
 
   // Scripts are built per policy (constants baked in); a limiter keeps one policy object.
@@ -129,7 +142,8 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     if (policy === lastPolicy) return lastScripts!;
     let scripts = scriptsByPolicy.get(policy);
     if (scripts === undefined) {
-      scripts = { batch: script(rateLimitBatchLua(policy)), info: script(rateLimitLua(policy, false)) };
+      const info = script(rateLimitLua(policy, false));
+      scripts = { batch: script(rateLimitBatchLua(policy)), info: infoCommand(client, info.lua, info.sha) };
       scriptsByPolicy.set(policy, scripts);
     }
     lastPolicy = policy;
@@ -221,14 +235,6 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     }
   }
 
-  // The single-key read script: EVALSHA through `call`, re-sent once as EVAL after NOSCRIPT.
-  function runInfo(s: Script, key: string): Promise<StoreInfoResult> {
-    return (client.call('EVALSHA', s.sha, '1', key) as Promise<ScriptReply>).then(decodeInfo, (error: unknown) => {
-      if (!isNoScript(error)) throw error;
-      return (client.call('EVAL', s.lua, '1', key) as Promise<ScriptReply>).then(decodeInfo);
-    });
-  }
-
   return {
     kind: 'redis',
     client,
@@ -241,7 +247,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
-      return withDeadline(runInfo(scriptsFor(policy).info, key), timeoutMs, 'rate limit lookup');
+      return withDeadline(scriptsFor(policy).info(key).then(decodeInfo), timeoutMs, 'rate limit lookup');
     },
     async reset(key: string): Promise<void> {
       const status = down();

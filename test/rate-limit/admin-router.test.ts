@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { ConfigError } from '../../lib/config/index.js';
 import request from 'supertest';
 import { createRateLimiter, rateLimit, rateLimitAdminRouter } from '../../lib/rate-limit/index.js';
 import { forEachExpress } from '../support/express.js';
@@ -77,7 +78,8 @@ forEachExpress('rate-limit: rateLimitAdminRouter', ({ create }) => {
     assert.equal(long.status, 400);
   });
 
-  it('needs a limiter', () => {
-    assert.throws(() => rateLimitAdminRouter({} as never), TypeError);
+  it('needs a limiter (a ConfigError, like every bad option)', () => {
+    assert.throws(() => rateLimitAdminRouter({} as never), ConfigError);
+    assert.throws(() => rateLimitAdminRouter({ limiter: {} } as never), ConfigError);
   });
 });
