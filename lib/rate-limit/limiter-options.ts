@@ -21,10 +21,17 @@ export interface RateLimiterOptions {
    * limiters share a store).
    */
   name?: string;
-  /** `'memory'`, `'redis'` or your own {@link RateLimitStore}. Default: Redis if one is configured, else memory. */
+  /**
+   * `'redis'` or your own {@link RateLimitStore}. Default: Redis if one is configured, else
+   * memory. `'memory'` still works but is deprecated: write `redis: false` (the kit-wide way).
+   */
   store?: 'memory' | 'redis' | RateLimitStore;
-  /** ioredis `Redis`/`Cluster` or URL. Default: `REDIS_URL` (or `REDIS_HOST`...) from the environment. */
-  redis?: RedisOption;
+  /**
+   * ioredis `Redis`/`Cluster` or URL, or `false` for process memory even when `REDIS_URL` is
+   * set (the kit-wide convention, as for sessions). Default: `REDIS_URL` (or `REDIS_HOST`...)
+   * from the environment.
+   */
+  redis?: RedisOption | false;
   /** Requests per window. Default `RATE_LIMIT_REQUESTS_PER_MINUTE` (60). */
   limit?: number;
   /** Window in milliseconds. Default `RATE_LIMIT_WINDOW_SECONDS` × 1000 (60 000). */
@@ -58,7 +65,7 @@ const isStore = (value: unknown): value is RateLimitStore =>
 const optionsSchema = z.object({
   name: z.string().regex(LIMITER_NAME_PATTERN, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }).optional(),
   store: z.union([z.literal('memory'), z.literal('redis'), z.custom<RateLimitStore>(isStore, { message: 'must be "memory", "redis" or a RateLimitStore' })]).optional(),
-  redis: z.custom<RedisOption>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be an ioredis client or a redis:// URL' }).optional(),
+  redis: z.union([z.literal(false), z.custom<RedisOption>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be an ioredis client, a redis:// URL or false' })]).optional(),
   limit: z.number().int().min(1).max(1_000_000).optional(),
   windowMs: z.number().int().min(1).max(31 * 24 * 3600 * 1000).optional(),
   algorithm: z.enum(RATE_LIMIT_ALGORITHMS as unknown as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]).optional(),
@@ -83,7 +90,11 @@ const unnamedPerBackend = new WeakMap<object, number>();
 
 function chooseStore(parsed: z.output<typeof optionsSchema>, redisUrl: string | undefined): RateLimitStore {
   if (typeof parsed.store === 'object') return parsed.store;
-  if (parsed.store === 'memory') return createMemoryStore();
+  if (parsed.redis === false) {
+    if (parsed.store === 'redis') throw new ConfigError([{ variable: 'store', message: '"redis" contradicts redis: false' }], 'rate limiter options');
+    return createMemoryStore();
+  }
+  if (parsed.store === 'memory') return createMemoryStore(); // deprecated alias of redis: false
   const client = resolveRedis(parsed.redis, parsed.env) ?? (redisUrl ? resolveRedis(redisUrl) : null);
   if (!client && parsed.store === 'redis') {
     throw new ConfigError([{ variable: 'store', message: '"redis" needs a `redis` option, REDIS_URL or REDIS_HOST' }], 'rate limiter options');

@@ -115,7 +115,15 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       const known = knownBlocked(storageKey);
       if (known !== undefined) return known;
     }
-    return fromStore(store, () => store.check(storageKey, policy), (r) => toResult(storageKey, r));
+    // the request path: fromStore's shape, without its two closures per call
+    let answer: MaybePromise<StoreCheckResult>;
+    try {
+      answer = store.check(storageKey, policy);
+    } catch (error) {
+      return Promise.reject(storeError(store, error));
+    }
+    if (!isPromiseLike(answer)) return toResult(storageKey, answer);
+    return answer.then((r) => toResult(storageKey, r), (error: unknown) => Promise.reject(storeError(store, error)));
   }
 
   return {

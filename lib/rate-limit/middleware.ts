@@ -54,7 +54,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const limiter = settings.limiter ?? createRateLimiter(limiterOptions);
   const mode = settings.onStoreError ?? 'open';
   const fallback = mode === 'memory'
-    ? createRateLimiter({ name: limiter.name, store: 'memory', algorithm: limiter.algorithm, limit: limiter.limit, windowMs: limiter.windowMs, burst: limiter.capacity })
+    ? createRateLimiter({ name: limiter.name, redis: false, algorithm: limiter.algorithm, limit: limiter.limit, windowMs: limiter.windowMs, burst: limiter.capacity })
     : undefined;
   const failures = storeFailureHandler(limiter, mode, fallback);
   const isExempt = exemptMatcher(settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS);
