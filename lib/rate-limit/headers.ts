@@ -27,15 +27,24 @@ export function rateLimitHeaderBuilder(
   const policyPrefix = `"${policyName}";q=`;
   const itemPrefix = `"${policyName}";r=`;
   const { legacy, standard } = options;
+  // `limit` is the same for every result of one limiter: its two texts are built once.
+  let limit = Number.NaN;
+  let limitText = '';
+  let policyText = '';
   return function rateLimitHeaders(result: RateLimitResult): Record<string, string> {
+    if (result.limit !== limit) {
+      limit = result.limit;
+      limitText = String(limit);
+      policyText = `${policyPrefix}${limit}${policySuffix}`;
+    }
     const headers: Record<string, string> = {};
     if (legacy) {
-      headers['X-RateLimit-Limit'] = String(result.limit);
+      headers['X-RateLimit-Limit'] = limitText;
       headers['X-RateLimit-Remaining'] = String(result.remaining);
       headers['X-RateLimit-Reset'] = String(Math.ceil(result.resetAt / 1000));
     }
     if (standard) {
-      headers['RateLimit-Policy'] = `${policyPrefix}${result.limit}${policySuffix}`;
+      headers['RateLimit-Policy'] = policyText;
       headers.RateLimit = `${itemPrefix}${result.remaining};t=${Math.max(0, Math.ceil((result.resetAt - Date.now()) / 1000))}`;
     }
     return headers;
