@@ -63,6 +63,30 @@ function fromStore<T, R>(store: RateLimitStore, call: () => MaybePromise<T>, map
 const toPromise = <T>(value: MaybePromise<T>): Promise<T> => (isPromiseLike(value) ? value : Promise.resolve(value));
 
 /**
+ * Keys this process already saw over the limit, answered without the store until their wait
+ * ends (a flood costs no store calls).
+ */
+function blockedKeys(capacity: number) {
+  const blocked = new BoundedMap<string, { until: number; resetAt: number }>(MAX_CACHED_KEYS);
+  return {
+    remember(storageKey: string, result: RateLimitResult): void {
+      if (!result.allowed && result.retryAfterMs > 0) blocked.set(storageKey, { until: Date.now() + result.retryAfterMs, resetAt: result.resetAt });
+    },
+    known(storageKey: string): RateLimitResult | undefined {
+      const hit = blocked.get(storageKey);
+      if (hit === undefined) return undefined;
+      const wait = hit.until - Date.now();
+      if (wait > 0) return { allowed: false, limit: capacity, remaining: 0, resetAt: hit.resetAt, retryAfterMs: wait };
+      blocked.delete(storageKey);
+      return undefined;
+    },
+    forget(storageKey: string): void {
+      blocked.delete(storageKey);
+    },
+  };
+}
+
+/**
  * Creates a rate limiter. Validates options now (a `ConfigError` for bad ones); the store and
  * its Redis connection are set up once, here, never per request.
  *
@@ -78,7 +102,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   // Storage keys of recent clients: building one (escape check, concatenation, maybe a hash)
   // costs more than an in-memory check itself.
   const storageKeys = new BoundedMap<string, string>(MAX_CACHED_KEYS);
-  const blocked = cacheBlockedKeys ? new BoundedMap<string, { until: number; resetAt: number }>(MAX_CACHED_KEYS) : undefined;
+  const blocked = cacheBlockedKeys ? blockedKeys(capacity) : undefined;
 
   const keyOf = (key: string): string => {
     let storageKey = storageKeys.get(key);
@@ -91,17 +115,8 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   };
   const toResult = (storageKey: string, r: StoreCheckResult): RateLimitResult => {
     const result = { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, retryAfterMs: r.retryAfterMs };
-    if (blocked !== undefined && !r.allowed && r.retryAfterMs > 0) blocked.set(storageKey, { until: Date.now() + r.retryAfterMs, resetAt: result.resetAt });
+    blocked?.remember(storageKey, result);
     return result;
-  };
-  /** A key this process already saw over the limit, answered without the store until its wait ends. */
-  const knownBlocked = (storageKey: string): RateLimitResult | undefined => {
-    const hit = blocked!.get(storageKey);
-    if (hit === undefined) return undefined;
-    const wait = hit.until - Date.now();
-    if (wait > 0) return { allowed: false, limit: capacity, remaining: 0, resetAt: hit.resetAt, retryAfterMs: wait };
-    blocked!.delete(storageKey);
-    return undefined;
   };
 
   function hit(key: string): MaybePromise<RateLimitResult> {
@@ -112,7 +127,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       return Promise.reject(error);
     }
     if (blocked !== undefined) {
-      const known = knownBlocked(storageKey);
+      const known = blocked.known(storageKey);
       if (known !== undefined) return known;
     }
     // the request path: fromStore's shape, without its two closures per call
@@ -138,7 +153,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     },
     reset: async (key) => {
       const storageKey = keyOf(key);
-      blocked?.delete(storageKey);
+      blocked?.forget(storageKey);
       await toPromise(fromStore(store, () => store.reset(storageKey, policy), () => undefined));
     },
   };
