@@ -10,6 +10,32 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 /** A middleware body that may be synchronous or async. */
 export type MiddlewareBody<Req extends Request = Request> = (req: Req, res: Response, next: NextFunction) => void | Promise<void>;
 
+/** What one call of a wrapped handler knows: whether control passed on, and what the chain after it threw. */
+interface CallState {
+  passed: boolean;
+  /** Set when `next()` itself threw: that error belongs to the chain after us. */
+  downstream?: { error: unknown };
+}
+
+/**
+ * `next`, callable once. Returned directly (not bound to a name): a named per-request closure
+ * costs a `defineProperty` per request under esbuild's keepNames (tsx, the tests and benches).
+ */
+function onceNext(next: NextFunction, state: CallState): NextFunction {
+  return ((error?: unknown) => {
+    if (state.passed) return;
+    state.passed = true;
+    try {
+      next(error as Parameters<NextFunction>[0]);
+    } catch (thrown) {
+      // A throw from inside next() belongs to the chain after us: it goes back to whoever called
+      // us (Express's layer catches it), never into our own next() a second time, never lost.
+      state.downstream = { error: thrown };
+      throw thrown;
+    }
+  }) as NextFunction;
+}
+
 /**
  * Wraps `body` into an Express `RequestHandler` named `name` (stack traces read well). The
  * synchronous path costs no promise: only a returned thenable gets a rejection handler.
@@ -24,31 +50,19 @@ export type MiddlewareBody<Req extends Request = Request> = (req: Req, res: Resp
  */
 export function asyncMiddleware<Req extends Request = Request>(name: string, body: MiddlewareBody<Req>): RequestHandler {
   const handler = (req: Request, res: Response, next: NextFunction): void => {
-    let passed = false;
-    // A throw from inside next() belongs to the chain after us: it goes back to whoever called
-    // us (Express's layer catches it), never into our own next() a second time, never lost.
-    let downstream: { error: unknown } | undefined;
-    const onceNext: NextFunction = ((error?: unknown) => {
-      if (passed) return;
-      passed = true;
-      try {
-        next(error as Parameters<NextFunction>[0]);
-      } catch (thrown) {
-        downstream = { error: thrown };
-        throw thrown;
-      }
-    }) as NextFunction;
+    const state: CallState = { passed: false };
+    const once = onceNext(next, state);
     let returned: void | Promise<void>;
     try {
-      returned = body(req as Req, res, onceNext);
+      returned = body(req as Req, res, once);
     } catch (error) {
-      if (downstream !== undefined && downstream.error === error) throw error;
-      onceNext(error);
+      if (state.downstream !== undefined && state.downstream.error === error) throw error;
+      once(error);
       return;
     }
     if (returned !== undefined && typeof (returned as Promise<void>).then === 'function') {
       (returned as Promise<void>).then(undefined, (error: unknown) => {
-        if (downstream === undefined || downstream.error !== error) onceNext(error);
+        if (state.downstream === undefined || state.downstream.error !== error) once(error);
       });
     }
   };

@@ -33,7 +33,7 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   readonly kind: 'memory';
   /** Keys currently held. */
   readonly size: number;
-  check(key: string, policy: RateLimitStorePolicy): StoreCheckResult;
+  check(key: string, policy: RateLimitStorePolicy, now?: number): StoreCheckResult;
   /** Drops every key and stops the sweep timer. */
   clear(): void;
 }
@@ -77,7 +77,8 @@ function sweeper(entries: Map<string, Entry>, clock: () => number) {
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateLimitStore {
   const parsed = parseOptions(optionsSchema, options, 'createMemoryStore options');
   const maxKeys = parsed.maxKeys ?? 100_000;
-  const clock = parsed.now ?? Date.now;
+  const ownClock = parsed.now;
+  const clock = ownClock ?? Date.now;
   const entries = new BoundedMap<string, Entry>(maxKeys);
   const sweeps = sweeper(entries, clock);
 
@@ -101,8 +102,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     get size() {
       return entries.size;
     },
-    check(key: string, policy: RateLimitStorePolicy): StoreCheckResult {
-      const now = clock();
+    check(key: string, policy: RateLimitStorePolicy, callerNow?: number): StoreCheckResult {
+      // the limiter's clock reading is this store's clock too, unless a test gave it its own
+      const now = ownClock !== undefined || callerNow === undefined ? clock() : callerNow;
       const entry = live(key, policy, now);
       const answer = applyAlgorithm(entry, policy, now, true);
       if (answer.allowed) entry.expiresAt = now + answer.resetAfterMs;

@@ -73,8 +73,12 @@ export type MaybePromise<T> = T | Promise<T>;
 export interface RateLimitStore {
   /** `'memory'`, `'redis'` or your own name; used in messages. */
   readonly kind: string;
-  /** Counts one request against `key` if it fits the policy. */
-  check(key: string, policy: RateLimitStorePolicy): MaybePromise<StoreCheckResult>;
+  /**
+   * Counts one request against `key` if it fits the policy. `now` is the limiter's reading of
+   * this process's clock (epoch ms): a store on the same clock may use it instead of reading the
+   * clock again (one read per check); a store with its own clock (Redis `TIME`) ignores it.
+   */
+  check(key: string, policy: RateLimitStorePolicy, now?: number): MaybePromise<StoreCheckResult>;
   /** Reads the state of `key` without counting. */
   info(key: string, policy: RateLimitStorePolicy): MaybePromise<StoreInfoResult>;
   /** Forgets `key`. */
