@@ -42,11 +42,11 @@ function grow(state: SlidingLogState, limit: number): void {
 export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs } = policy;
   let size = state.times.length;
-  while (state.count > 0 && state.times[state.head]! <= now - windowMs) {
+  const horizon = now - windowMs;
+  while (state.count > 0 && state.times[state.head]! <= horizon) {
     state.head = (state.head + 1) % size;
     state.count--;
   }
-  let allowed = false;
   if (consume && state.count < limit) {
     if (state.count === size) {
       grow(state, limit);
@@ -54,15 +54,16 @@ export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy,
     }
     state.times[(state.head + state.count) % size] = now;
     state.count++;
-    allowed = true;
+    // the newest entry is now: the log is empty one window later
+    return { allowed: true, remaining: limit - state.count, retryAfterMs: 0, resetAfterMs: Math.ceil(windowMs), current: state.count };
   }
   const { times } = state;
   const oldest = state.count > 0 ? times[state.head]! : now;
-  const newest = state.count > 0 ? times[(state.head + state.count - 1) % size]! : now - windowMs;
+  const newest = state.count > 0 ? times[(state.head + state.count - 1) % size]! : horizon;
   return {
-    allowed,
+    allowed: false,
     remaining: limit - state.count,
-    retryAfterMs: allowed || state.count < limit ? 0 : Math.max(1, Math.ceil(oldest + windowMs - now)),
+    retryAfterMs: state.count < limit ? 0 : Math.max(1, Math.ceil(oldest + windowMs - now)),
     resetAfterMs: Math.max(0, Math.ceil(newest + windowMs - now)),
     current: state.count,
   };
