@@ -1,24 +1,18 @@
 /**
- * The three algorithms as pure functions over a small state, used by the memory store. The Redis
- * store runs the same arithmetic in Lua (redis-scripts.ts); both are tested against one suite.
- * Times are epoch milliseconds (fractions allowed); waits are rounded up, never down, so a
- * client that retries after `retryAfterMs` is never rejected again for the same reason.
+ * The three algorithms in TypeScript, as pure functions over a small state: the memory store's
+ * only implementation (the Redis store runs the same arithmetic in Lua, redis-scripts.ts; both
+ * are tested against one suite). Times are epoch milliseconds (fractions allowed); waits are
+ * rounded up, never down, so a client that retries after `retryAfterMs` is never rejected
+ * again for the same reason. Each answers a check's result plus `current` (requests counted;
+ * computed for read-only looks, 0 on the check path, which never reads it).
  */
-import type { RateLimitStorePolicy } from './types.js';
+import type { RateLimitStorePolicy, StoreCheckResult, StoreInfoResult } from './types.js';
+
+/** What an algorithm answers: a check's result, and `current` for read-only looks. */
+type Answer = StoreCheckResult & StoreInfoResult;
 
 /** Tolerance for float comparisons (a retry at exactly `retryAfterMs` must pass). */
-/** Tolerance for the weighted sliding-window estimate (floating point). */
-export const EPSILON = 1e-9;
-
-export interface AlgorithmOutcome {
-  allowed: boolean;
-  remaining: number;
-  retryAfterMs: number;
-  /** Until the full quota is back (also the key's time to live). */
-  resetAfterMs: number;
-  /** Requests counted; computed for read-only looks only (0 on the check path, which never reads it). */
-  current: number;
-}
+const EPSILON = 1e-9;
 
 /**
  * Sliding log: a ring buffer of the timestamps of the allowed requests still in the window.
@@ -44,14 +38,15 @@ function grow(state: SlidingLogState, limit: number): void {
   state.head = 0;
 }
 
-export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Counts one request (when `consume`) in a sliding log and answers its state. */
+export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs } = policy;
   let size = state.times.length;
-  while (state.count > 0 && state.times[state.head]! <= now - windowMs) {
+  const horizon = now - windowMs;
+  while (state.count > 0 && state.times[state.head]! <= horizon) {
     state.head = (state.head + 1) % size;
     state.count--;
   }
-  let allowed = false;
   if (consume && state.count < limit) {
     if (state.count === size) {
       grow(state, limit);
@@ -59,15 +54,16 @@ export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy,
     }
     state.times[(state.head + state.count) % size] = now;
     state.count++;
-    allowed = true;
+    // the newest entry is now: the log is empty one window later
+    return { allowed: true, remaining: limit - state.count, retryAfterMs: 0, resetAfterMs: Math.ceil(windowMs), current: state.count };
   }
   const { times } = state;
   const oldest = state.count > 0 ? times[state.head]! : now;
-  const newest = state.count > 0 ? times[(state.head + state.count - 1) % size]! : now - windowMs;
+  const newest = state.count > 0 ? times[(state.head + state.count - 1) % size]! : horizon;
   return {
-    allowed,
+    allowed: false,
     remaining: limit - state.count,
-    retryAfterMs: allowed || state.count < limit ? 0 : Math.max(1, Math.ceil(oldest + windowMs - now)),
+    retryAfterMs: state.count < limit ? 0 : Math.max(1, Math.ceil(oldest + windowMs - now)),
     resetAfterMs: Math.max(0, Math.ceil(newest + windowMs - now)),
     current: state.count,
   };
@@ -81,7 +77,7 @@ export interface SlidingWindowState {
 }
 
 /** Moves a sliding-window state to fixed window `index`: the current count becomes the previous one when adjacent. */
-export function rollWindow(state: SlidingWindowState, index: number): void {
+function rollWindow(state: SlidingWindowState, index: number): void {
   if (state.index !== index) {
     state.previous = state.index === index - 1 ? state.current : 0;
     state.current = 0;
@@ -89,7 +85,8 @@ export function rollWindow(state: SlidingWindowState, index: number): void {
   }
 }
 
-export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Counts one request (when `consume`) in a sliding window and answers its state. */
+export function slidingWindow(state: SlidingWindowState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs } = policy;
   const index = Math.floor(now / windowMs);
   rollWindow(state, index);
@@ -133,7 +130,8 @@ export interface TokenBucketState {
   at: number;
 }
 
-export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
+/** Takes one token (when `consume`) from a bucket and answers its state. */
+export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
   const { limit, windowMs, capacity } = policy;
   const ratePerMs = limit / windowMs;
   let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * ratePerMs);
@@ -151,4 +149,25 @@ export function tokenBucket(state: TokenBucketState, policy: RateLimitStorePolic
     resetAfterMs: Math.max(0, Math.ceil((capacity - tokens) / ratePerMs)),
     current: consume ? 0 : Math.max(0, Math.ceil(capacity - tokens - EPSILON)),
   };
+}
+
+/** The state of one key under whichever algorithm its policy uses (created on first use). */
+export interface AlgorithmState {
+  log?: SlidingLogState | undefined;
+  window?: SlidingWindowState | undefined;
+  bucket?: TokenBucketState | undefined;
+}
+
+/** Runs the policy's algorithm on `state` (counting one request when `consume`). */
+export function applyAlgorithm(state: AlgorithmState, policy: RateLimitStorePolicy, now: number, consume: boolean): Answer {
+  switch (policy.algorithm) {
+    case 'sliding-log': {
+      if (state.log === undefined || state.log.times.length > policy.limit) state.log = newSlidingLog(policy.limit);
+      return slidingLog(state.log, policy, now, consume);
+    }
+    case 'sliding-window':
+      return slidingWindow((state.window ??= { index: 0, current: 0, previous: 0 }), policy, now, consume);
+    default:
+      return tokenBucket((state.bucket ??= { tokens: policy.capacity, at: now }), policy, now, consume);
+  }
 }

@@ -1,9 +1,12 @@
 /**
- * Which client a request belongs to, in the middleware's order: a custom function, the
- * authenticated user (`req.user.id`, set by the auth module), a SHA-256 of the whole Bearer
- * token or `X-API-Key` value (never the raw credential, never a prefix of it: every HS256 JWT
- * starts with the same characters), then the client IP (`req.ip`, which honours Express's
+ * Which client a request belongs to, in the middleware's order: a custom function, then a
+ * VERIFIED identity (the user id `req.user.id` or the API key `req.apiKey` that the kit's auth
+ * has already set on the request), then the client IP (`req.ip`, which honours Express's
  * `trust proxy`), IPv6 grouped by prefix because one subscriber usually owns a whole /56.
+ *
+ * An unverified credential never keys a limit: a limiter running before auth that keyed on
+ * whatever `Authorization`/`X-API-Key` arrived would give an attacker a fresh bucket for every
+ * forged token. Before auth, the key is the address.
  */
 import { isIP } from 'node:net';
 import { sha256Base64Url } from './keys.js';
@@ -13,7 +16,10 @@ export interface ClientKeyRequest {
   headers: Record<string, string | string[] | undefined>;
   ip?: string | undefined;
   socket?: { remoteAddress?: string | undefined } | undefined;
+  /** Set by `requireUser()`/`requireAuth()` once a token verified. */
   user?: unknown;
+  /** Set by `requireApiKey()` once a key verified: the app's stored record (never the raw key). */
+  apiKey?: unknown;
   /** The Express app (its `trust proxy` setting). */
   app?: { get(setting: string): unknown } | undefined;
 }
@@ -64,38 +70,45 @@ export function rateLimitIpKey(address: string, ipv6PrefixBits = 56): string {
   return `${masked.map((g) => g.toString(16)).join(':')}/${bits}`;
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** The authenticated user's id, read defensively (the auth module may not be in use). */
 function userIdOf(req: ClientKeyRequest): string | undefined {
   const user = req.user;
   if (typeof user !== 'object' || user === null) return undefined;
-  const id = (user as { id?: unknown }).id;
-  if (typeof id === 'string' && id !== '') return id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  return idText((user as { id?: unknown }).id);
+}
+
+/** A record field usable as a key part: a non-empty string or a finite number. */
+function idText(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
 
-/** Most addresses remembered by an `ipKeys` cache before it starts over. */
-const MAX_IP_KEYS = 10_000;
+/**
+ * A non-secret identifier of the verified API key on `req.apiKey`: the record's `id`, else its
+ * `head` (the key's public first characters), else a SHA-256 of its stored hash. Never the key.
+ */
+function apiKeyIdOf(req: ClientKeyRequest): string | undefined {
+  const record = req.apiKey;
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { id, head, hash } = record as { id?: unknown; head?: unknown; hash?: unknown };
+  const readable = idText(id) ?? idText(head);
+  if (readable !== undefined) return readable;
+  return typeof hash === 'string' && hash !== '' ? sha256Base64Url(hash) : undefined;
+}
 
 /**
- * The built-in key of a request (see the module comment for the order). `ipKeys` (optional,
- * one per `ipv6PrefixBits`) remembers the keys of recent addresses: parsing an address costs
- * more than the whole in-memory check.
+ * The built-in key of a request (see the module comment for the order). `ipKeys` (optional, a
+ * bounded cache, one per `ipv6PrefixBits`) remembers the keys of recent addresses: parsing an
+ * address costs more than the whole in-memory check.
  */
 export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipKeys?: Map<string, string>): string {
   const userId = userIdOf(req);
   if (userId !== undefined) return `user:${userId}`;
-  const authorization = headerValue(req.headers.authorization);
-  if (authorization !== undefined) {
-    const match = /^Bearer[ \t]+(\S.*)$/i.exec(authorization.trim());
-    if (match) return `bearer:${sha256Base64Url(match[1]!.trim())}`;
+  if (req.apiKey !== undefined) {
+    const apiKeyId = apiKeyIdOf(req);
+    if (apiKeyId !== undefined) return `apikey:${apiKeyId}`;
   }
-  const apiKey = headerValue(req.headers['x-api-key'])?.trim();
-  if (apiKey) return `apikey:${sha256Base64Url(apiKey)}`;
   // With `trust proxy` off (Express's default) `req.ip` IS the socket's address: read it directly
   // and skip Express's X-Forwarded-For parse (proxy-addr) on every request.
   const direct = req.app !== undefined && !req.app.get('trust proxy') ? req.socket?.remoteAddress : undefined;
@@ -104,10 +117,7 @@ export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipK
   let key = ipKeys?.get(ip);
   if (key === undefined) {
     key = `ip:${rateLimitIpKey(ip, ipv6PrefixBits)}`;
-    if (ipKeys !== undefined && ip.length <= 64) {
-      if (ipKeys.size >= MAX_IP_KEYS) ipKeys.clear();
-      ipKeys.set(ip, key);
-    }
+    if (ipKeys !== undefined && ip.length <= 64) ipKeys.set(ip, key);
   }
   return key;
 }

@@ -9,14 +9,14 @@ export { loadRateLimitSettings, type RateLimitSettings } from './settings.js';
 export {
   RATE_LIMIT_ALGORITHMS,
   type RateLimitAlgorithm, type RateLimitStorePolicy, type RateLimitResult, type RateLimitInfo, type RateLimitStore,
-  type StoreCheckResult, type StoreInfoResult,
+  type StoreCheckResult, type StoreInfoResult, type MaybePromise,
 } from './types.js';
 export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
 export { createMemoryStore, type MemoryStoreOptions, type MemoryRateLimitStore } from './memory-store.js';
 export { createRedisStore, type RedisRateLimitStore, type RedisStoreOptions } from './redis-store.js';
 export { rateLimitStorageKey } from './keys.js';
-export { rateLimitIpKey, defaultClientKey as rateLimitClientKey, type ClientKeyRequest } from './client-key.js';
-export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './headers.js';
+export { rateLimitIpKey, type ClientKeyRequest } from './client-key.js';
+export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './rate-limited-error.js';
 export {
   rateLimit, DEFAULT_RATE_LIMIT_EXEMPT_PATHS,
   type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,

@@ -1,50 +1,16 @@
 /**
  * `createRateLimiter()`: one policy, one store, created once. No Express here.
  */
-import { z } from 'zod';
-import { parseOptions } from '../config/settings.js';
-import { emitKitWarning } from '../config/warnings.js';
-import type { Env } from '../config/env.js';
 import { KitError, isKitError } from '../errors/kit-error.js';
-import { resolveRedis, type RedisOption } from '../redis/index.js';
-import { LIMITER_NAME_PATTERN, rateLimitStorageKey } from './keys.js';
-import { createMemoryStore } from './memory-store.js';
-import { createRedisStore } from './redis-store.js';
-import { loadRateLimitSettings } from './settings.js';
+import { BoundedMap } from './bounded-map.js';
+import { rateLimitStorageKey } from './keys.js';
+import { resolveLimiterOptions, type RateLimiterOptions } from './limiter-options.js';
 import {
-  RATE_LIMIT_ALGORITHMS,
-  type RateLimitAlgorithm, type RateLimitInfo, type RateLimitStorePolicy, type RateLimitResult, type RateLimitStore, type StoreCheckResult,
+  isPromiseLike,
+  type MaybePromise, type RateLimitAlgorithm, type RateLimitInfo, type RateLimitResult, type RateLimitStore, type StoreCheckResult,
 } from './types.js';
 
-/** Options of {@link createRateLimiter}. */
-export interface RateLimiterOptions {
-  /**
-   * Namespace of this limiter's keys (letters, digits, `.`, `_`, `-`; up to 64). Give every
-   * limiter sharing a Redis its own name. Default `'default'` (with a warning if two unnamed
-   * limiters share a store).
-   */
-  name?: string;
-  /** `'memory'`, `'redis'` or your own {@link RateLimitStore}. Default: Redis if one is configured, else memory. */
-  store?: 'memory' | 'redis' | RateLimitStore;
-  /** ioredis `Redis`/`Cluster` or URL. Default: `REDIS_URL` (or `REDIS_HOST`...) from the environment. */
-  redis?: RedisOption;
-  /** Requests per window. Default `RATE_LIMIT_REQUESTS_PER_MINUTE` (60). */
-  limit?: number;
-  /** Window in milliseconds. Default `RATE_LIMIT_WINDOW_SECONDS` × 1000 (60 000). */
-  windowMs?: number;
-  /** Default `'sliding-log'` (exact; the reference's). */
-  algorithm?: RateLimitAlgorithm;
-  /** Token-bucket capacity (default `limit`; `RATE_LIMIT_BURST` when set in the environment). */
-  burst?: number;
-  /**
-   * Answer keys already known to be over the limit from process memory until they may pass
-   * again, so a flood costs no Redis calls (default true for Redis; ignored for memory).
-   * `reset()` on this limiter clears it; other processes keep theirs until the wait ends.
-   */
-  cacheBlockedKeys?: boolean;
-  /** Environment to read defaults from (default `process.env` + `.env`). */
-  env?: Env;
-}
+export type { RateLimiterOptions } from './limiter-options.js';
 
 /** A limiter: `check` counts, `info` reads, `reset` forgets. */
 export interface RateLimiter {
@@ -60,42 +26,64 @@ export interface RateLimiter {
    * `KitError` `ERR_STORE_UNAVAILABLE` (never a fake rejection) when the store fails.
    */
   check(key: string): Promise<RateLimitResult>;
+  /**
+   * `check()` at the store's own pace: the decision itself when the store answered
+   * synchronously (memory, or a key known to be blocked), else a promise. Never throws: a
+   * failure is a rejected promise, as from `check()`. The middleware's path.
+   */
+  hit(key: string): MaybePromise<RateLimitResult>;
   /** The state of `key`, without counting. */
   info(key: string): Promise<RateLimitInfo>;
   /** Forgets `key` (its counters and this process's blocked-key cache). */
   reset(key: string): Promise<void>;
 }
 
-const isStore = (value: unknown): value is RateLimitStore =>
-  typeof value === 'object' && value !== null &&
-  ['check', 'info', 'reset'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
-
-const optionsSchema = z.object({
-  name: z.string().regex(LIMITER_NAME_PATTERN, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' }).optional(),
-  store: z.union([z.literal('memory'), z.literal('redis'), z.custom<RateLimitStore>(isStore, { message: 'must be "memory", "redis" or a RateLimitStore' })]).optional(),
-  redis: z.custom<RedisOption>((v) => typeof v === 'string' || (typeof v === 'object' && v !== null), { message: 'must be an ioredis client or a redis:// URL' }).optional(),
-  limit: z.number().int().min(1).max(1_000_000).optional(),
-  windowMs: z.number().int().min(1).max(31 * 24 * 3600 * 1000).optional(),
-  algorithm: z.enum(RATE_LIMIT_ALGORITHMS as unknown as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]).optional(),
-  burst: z.number().int().min(1).max(1_000_000).optional(),
-  cacheBlockedKeys: z.boolean().optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
-}).strict();
-
-/**
- * Internal: a limiter whose store answers in process (memory) carries a synchronous check under
- * this symbol, so the middleware can answer without a promise hop. It throws what `check()`
- * would reject with.
- */
-export const SYNC_CHECK: unique symbol = Symbol.for('express-platform-kit.rate-limit.syncCheck') as never;
-
-const MAX_BLOCKED_KEYS = 10_000;
+/** Most client keys whose storage keys (and blocked waits) one limiter remembers. */
 const MAX_CACHED_KEYS = 10_000;
-const unnamedPerBackend = new WeakMap<object, number>();
+/** Client keys longer than this are not cached (their storage key is a hash anyway). */
+const MAX_CACHED_KEY_LENGTH = 256;
 
 function storeError(store: RateLimitStore, cause: unknown): KitError {
   if (isKitError(cause) && cause.code === 'ERR_STORE_UNAVAILABLE') return cause;
   return new KitError('ERR_STORE_UNAVAILABLE', `Rate limit store (${store.kind}) is unavailable`, { cause });
+}
+
+/** Runs a store call that may throw, answer now or answer later; every failure becomes `ERR_STORE_UNAVAILABLE`. */
+function fromStore<T, R>(store: RateLimitStore, call: () => MaybePromise<T>, map: (value: T) => R): MaybePromise<R> {
+  let answer: MaybePromise<T>;
+  try {
+    answer = call();
+  } catch (error) {
+    return Promise.reject(storeError(store, error));
+  }
+  if (isPromiseLike(answer)) return answer.then(map, (error: unknown) => Promise.reject(storeError(store, error)));
+  return map(answer);
+}
+
+const toPromise = <T>(value: MaybePromise<T>): Promise<T> => (isPromiseLike(value) ? value : Promise.resolve(value));
+
+/**
+ * Keys this process already saw over the limit, answered without the store until their wait
+ * ends (a flood costs no store calls).
+ */
+function blockedKeys(capacity: number) {
+  const blocked = new BoundedMap<string, { until: number; resetAt: number }>(MAX_CACHED_KEYS);
+  return {
+    remember(storageKey: string, result: RateLimitResult): void {
+      if (!result.allowed && result.retryAfterMs > 0) blocked.set(storageKey, { until: Date.now() + result.retryAfterMs, resetAt: result.resetAt });
+    },
+    known(storageKey: string): RateLimitResult | undefined {
+      const hit = blocked.get(storageKey);
+      if (hit === undefined) return undefined;
+      const wait = hit.until - Date.now();
+      if (wait > 0) return { allowed: false, limit: capacity, remaining: 0, resetAt: hit.resetAt, retryAfterMs: wait };
+      blocked.delete(storageKey);
+      return undefined;
+    },
+    forget(storageKey: string): void {
+      blocked.delete(storageKey);
+    },
+  };
 }
 
 /**
@@ -109,141 +97,67 @@ function storeError(store: RateLimitStore, cause: unknown): KitError {
  * ```
  */
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
-  const parsed = parseOptions(optionsSchema, options, 'rate limiter options');
-  const needsEnv = parsed.limit === undefined || parsed.windowMs === undefined || (parsed.store === undefined && parsed.redis === undefined) ||
-    (parsed.algorithm === 'token-bucket' && parsed.burst === undefined);
-  const settings = needsEnv ? loadRateLimitSettings(parsed.env) : undefined;
-  const algorithm = parsed.algorithm ?? 'sliding-log';
-  const limit = parsed.limit ?? settings!.requestsPerMinute;
-  const windowMs = parsed.windowMs ?? settings!.windowSeconds * 1000;
-  const burst = parsed.burst ?? (settings?.burstFromEnv ? settings.burst : undefined);
-  const capacity = algorithm === 'token-bucket' ? (burst ?? limit) : limit;
-  const policy: RateLimitStorePolicy = { algorithm, limit, windowMs, capacity };
-  const name = parsed.name ?? 'default';
+  const { name, policy, store, cacheBlockedKeys } = resolveLimiterOptions(options);
+  const { algorithm, limit, windowMs, capacity } = policy;
+  // Storage keys of recent clients: building one (escape check, concatenation, maybe a hash)
+  // costs more than an in-memory check itself.
+  const storageKeys = new BoundedMap<string, string>(MAX_CACHED_KEYS);
+  const blocked = cacheBlockedKeys ? blockedKeys(capacity) : undefined;
 
-  let store: RateLimitStore;
-  if (typeof parsed.store === 'object') {
-    store = parsed.store;
-  } else if (parsed.store === 'memory') {
-    store = createMemoryStore();
-  } else {
-    const client = resolveRedis(parsed.redis, parsed.env) ?? (settings?.redisUrl ? resolveRedis(settings.redisUrl) : null);
-    if (!client && parsed.store === 'redis') {
-      throw new KitError('ERR_CONFIG_INVALID', 'rate limiter: store "redis" needs a `redis` option, REDIS_URL or REDIS_HOST');
-    }
-    store = client ? createRedisStore(client) : createMemoryStore();
-  }
-
-  if (parsed.name === undefined) {
-    const backend: object = (store as { client?: object }).client ?? store;
-    const count = (unnamedPerBackend.get(backend) ?? 0) + 1;
-    unnamedPerBackend.set(backend, count);
-    if (count > 1) {
-      emitKitWarning('WARN_RATE_LIMIT_UNNAMED_SHARED_STORE',
-        'Two rate limiters without a `name` share one store, so they count the same keys together. Give each limiter its own `name`.');
-    }
-  }
-
-  const blocked = (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' ? new Map<string, { until: number; resetAt: number }>() : undefined;
-
-  const checkSync = store.checkSync?.bind(store);
-  const toResult = (r: StoreCheckResult): RateLimitResult => (
-    { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, retryAfterMs: r.retryAfterMs }
-  );
-  const rememberBlocked = (storeKey: string, r: StoreCheckResult): RateLimitResult => {
-    const result = toResult(r);
-    if (!r.allowed && r.retryAfterMs > 0 && blocked) {
-      if (blocked.size >= MAX_BLOCKED_KEYS) blocked.delete(blocked.keys().next().value as string);
-      blocked.set(storeKey, { until: Date.now() + r.retryAfterMs, resetAt: result.resetAt });
-    }
-    return result;
-  };
-  const onStoreError = (error: unknown): never => {
-    throw storeError(store, error);
-  };
-
-  // Storage keys of recent clients: building one (escape check, concatenation, then hashing a
-  // fresh string for the Map/Redis lookup) costs more than an in-memory check itself.
-  const storageKeys = new Map<string, string>();
   const keyOf = (key: string): string => {
     let storageKey = storageKeys.get(key);
-    if (storageKey !== undefined) return storageKey;
-    if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
-    storageKey = rateLimitStorageKey(name, algorithm, key);
-    if (key.length <= 256) {
-      if (storageKeys.size >= MAX_CACHED_KEYS) storageKeys.clear();
-      storageKeys.set(key, storageKey);
+    if (storageKey === undefined) {
+      if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
+      storageKey = rateLimitStorageKey(name, algorithm, key);
+      if (key.length <= MAX_CACHED_KEY_LENGTH) storageKeys.set(key, storageKey);
     }
     return storageKey;
   };
+  /** The store's durations as instants of this process's clock, read at `now` (when the answer came). */
+  const toResult = (storageKey: string, r: StoreCheckResult, now: number): RateLimitResult => {
+    const result = { allowed: r.allowed, limit: capacity, remaining: r.remaining, resetAt: now + r.resetAfterMs, retryAfterMs: r.retryAfterMs };
+    blocked?.remember(storageKey, result);
+    return result;
+  };
 
-  // In-process stores (memory): one synchronous checker for this policy, by client key. The
-  // store remembers its recent keys' entries itself, so the storage key is built uncached.
-  const fastCheck = store.bindSync?.(policy, (clientKey) => rateLimitStorageKey(name, algorithm, clientKey));
-  const syncCheck = fastCheck === undefined ? undefined : (key: string): RateLimitResult => {
-    if (typeof key !== 'string') throw new TypeError('rate limiter key must be a string');
+  function hit(key: string): MaybePromise<RateLimitResult> {
+    let storageKey: string;
     try {
-      return fastCheck(key);
+      storageKey = keyOf(key);
     } catch (error) {
-      throw storeError(store, error);
+      return Promise.reject(error);
     }
-  };
+    if (blocked !== undefined) {
+      const known = blocked.known(storageKey);
+      if (known !== undefined) return known;
+    }
+    // the request path: fromStore's shape, without its two closures per call
+    // One clock read per check: it is also the memory store's clock (Date.now costs ~0.1 µs here).
+    const now = Date.now();
+    let answer: MaybePromise<StoreCheckResult>;
+    try {
+      answer = store.check(storageKey, policy, now);
+    } catch (error) {
+      return Promise.reject(storeError(store, error));
+    }
+    if (!isPromiseLike(answer)) return toResult(storageKey, answer, now);
+    return answer.then((r) => toResult(storageKey, r, Date.now()), (error: unknown) => Promise.reject(storeError(store, error)));
+  }
 
-  const limiter: RateLimiter = {
+  return {
     name, algorithm, limit, windowMs, capacity, store,
-    check(key: string): Promise<RateLimitResult> {
-      if (syncCheck !== undefined) {
-        try {
-          return Promise.resolve(syncCheck(key));
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      let storeKey = storageKeys.get(key);
-      if (storeKey === undefined) {
-        try {
-          storeKey = keyOf(key);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      if (blocked) {
-        const hit = blocked.get(storeKey);
-        if (hit) {
-          const wait = hit.until - Date.now();
-          if (wait > 0) return Promise.resolve({ allowed: false, limit: capacity, remaining: 0, resetAt: hit.resetAt, retryAfterMs: wait });
-          blocked.delete(storeKey);
-        }
-      }
-      let pending: Promise<StoreCheckResult>;
-      try {
-        if (checkSync !== undefined) return Promise.resolve(toResult(checkSync(storeKey, policy)));
-        pending = store.check(storeKey, policy);
-      } catch (error) {
-        return Promise.reject(storeError(store, error));
-      }
-      if (!blocked) return pending.then(toResult, onStoreError);
-      return pending.then((r) => rememberBlocked(storeKey, r), onStoreError);
+    hit,
+    check: (key) => toPromise(hit(key)),
+    info: async (key) => {
+      const storageKey = keyOf(key);
+      return toPromise(fromStore(store, () => store.info(storageKey, policy), (r): RateLimitInfo => (
+        { limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, current: r.current, windowMs }
+      )));
     },
-    async info(key: string): Promise<RateLimitInfo> {
-      const storeKey = keyOf(key);
-      try {
-        const r = await store.info(storeKey, policy);
-        return { limit: capacity, remaining: r.remaining, resetAt: Date.now() + r.resetAfterMs, current: r.current, windowMs };
-      } catch (error) {
-        throw storeError(store, error);
-      }
-    },
-    async reset(key: string): Promise<void> {
-      const storeKey = keyOf(key);
-      blocked?.delete(storeKey);
-      try {
-        await store.reset(storeKey, policy);
-      } catch (error) {
-        throw storeError(store, error);
-      }
+    reset: async (key) => {
+      const storageKey = keyOf(key);
+      blocked?.forget(storageKey);
+      await toPromise(fromStore(store, () => store.reset(storageKey, policy), () => undefined));
     },
   };
-  if (syncCheck !== undefined) Object.defineProperty(limiter, SYNC_CHECK, { value: syncCheck });
-  return limiter;
 }

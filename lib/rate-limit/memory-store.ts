@@ -1,26 +1,18 @@
 /**
- * The embedded store: one process, no I/O. Bounded: at most `maxKeys` keys (the oldest are
- * dropped first, which can only make limiting more lenient, never wrong the other way), idle
- * keys are swept by an `unref()`ed timer that never keeps the process alive.
+ * The embedded store: one process, no I/O, and it answers synchronously (the store boundary
+ * allows it: no promise per check). Bounded: at most `maxKeys` keys (the oldest are dropped
+ * first, which can only make limiting more lenient, never wrong the other way); idle keys are
+ * swept by an `unref()`ed timer that never keeps the process alive.
  */
-import {
-  EPSILON, newSlidingLog, rollWindow, slidingLog, slidingWindow, tokenBucket,
-  type AlgorithmOutcome, type SlidingLogState, type SlidingWindowState, type TokenBucketState,
-} from './algorithms.js';
-import type { RateLimitResult, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+import { z } from 'zod';
+import { parseOptions } from '../config/settings.js';
+import { applyAlgorithm, type AlgorithmState } from './algorithms.js';
+import { BoundedMap } from './bounded-map.js';
+import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
 
-/** Client keys whose entries one bound limiter remembers (cleared when full), and their longest length. */
-const MAX_HELD_KEYS = 10_000;
-const MAX_HELD_KEY_LENGTH = 256;
-
-interface Entry {
-  /** Epoch ms after which the entry equals a fresh key and may be dropped. */
+interface Entry extends AlgorithmState {
+  /** Epoch ms after which the entry equals a fresh key. */
   expiresAt: number;
-  /** Set once the store dropped the entry: a limiter holding it must look the key up again. */
-  dropped?: boolean;
-  log?: SlidingLogState;
-  window?: SlidingWindowState;
-  bucket?: TokenBucketState;
 }
 
 /** Options of {@link createMemoryStore}. */
@@ -31,13 +23,46 @@ export interface MemoryStoreOptions {
   now?: () => number;
 }
 
+const optionsSchema = z.object({
+  maxKeys: z.number().int().min(1).max(100_000_000).optional(),
+  now: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning epoch milliseconds' }).optional(),
+} satisfies { [K in keyof Required<MemoryStoreOptions>]: z.ZodType }).strict();
+
 /** A {@link RateLimitStore} in process memory, with `size` for diagnostics. */
 export interface MemoryRateLimitStore extends RateLimitStore {
   readonly kind: 'memory';
   /** Keys currently held. */
   readonly size: number;
+  check(key: string, policy: RateLimitStorePolicy, now?: number): StoreCheckResult;
   /** Drops every key and stops the sweep timer. */
   clear(): void;
+}
+
+/** Drops expired entries (at most `limit` visited) on an unref'ed timer as short as the shortest window. */
+function sweeper(entries: Map<string, Entry>, clock: () => number) {
+  let timer: NodeJS.Timeout | undefined;
+  let everyMs = 60_000;
+  const sweep = (limit = Infinity): void => {
+    const now = clock();
+    let visited = 0;
+    for (const [key, entry] of entries) {
+      if (entry.expiresAt <= now) entries.delete(key);
+      if (++visited >= limit) break;
+    }
+    if (entries.size === 0) stop();
+  };
+  const stop = (): void => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const start = (windowMs: number): void => {
+    if (timer && windowMs >= everyMs) return;
+    stop();
+    everyMs = Math.max(1000, Math.min(windowMs, 60_000));
+    timer = setInterval(() => sweep(), everyMs);
+    timer.unref(); // never keeps the process alive
+  };
+  return { sweep, start, stop };
 }
 
 /**
@@ -50,210 +75,54 @@ export interface MemoryRateLimitStore extends RateLimitStore {
  * ```
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateLimitStore {
-  const maxKeys = options.maxKeys ?? 100_000;
-  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError('"maxKeys" option must be a positive integer');
-  const clock = options.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweepEveryMs = 60_000;
+  const parsed = parseOptions(optionsSchema, options, 'createMemoryStore options');
+  const maxKeys = parsed.maxKeys ?? 100_000;
+  const ownClock = parsed.now;
+  const clock = ownClock ?? Date.now;
+  const entries = new BoundedMap<string, Entry>(maxKeys);
+  const sweeps = sweeper(entries, clock);
 
-  function drop(key: string, entry: Entry): void {
-    entry.dropped = true;
-    entries.delete(key);
-  }
-
-  function sweep(limit = Infinity): void {
-    const now = clock();
-    let visited = 0;
-    for (const [key, entry] of entries) {
-      if (entry.expiresAt <= now) drop(key, entry);
-      if (++visited >= limit) break;
-    }
-    if (entries.size === 0 && sweepTimer) {
-      clearInterval(sweepTimer);
-      sweepTimer = undefined;
-    }
-  }
-
-  function startSweeping(windowMs: number): void {
-    if (sweepTimer && windowMs >= sweepEveryMs) return;
-    if (sweepTimer) clearInterval(sweepTimer);
-    sweepEveryMs = Math.max(1000, Math.min(windowMs, 60_000));
-    sweepTimer = setInterval(() => sweep(), sweepEveryMs);
-    sweepTimer.unref(); // never keeps the process alive
-  }
-
-  function entryFor(key: string, policy: RateLimitStorePolicy, now: number, create: boolean): Entry | undefined {
+  /** The live entry of `key`; an expired one equals a fresh key and is reset in place. */
+  function live(key: string, policy: RateLimitStorePolicy, now: number): Entry {
     let entry = entries.get(key);
-    if (entry && entry.expiresAt <= now) {
-      drop(key, entry);
-      entry = undefined;
+    if (entry === undefined) {
+      if (entries.size >= maxKeys) sweeps.sweep(64); // expired keys go before the oldest live one
+      entry = { expiresAt: now };
+      entries.set(key, entry);
+      sweeps.start(policy.windowMs);
+    } else if (entry.expiresAt <= now) {
+      // a busy token bucket expires within milliseconds of each check: reuse, don't re-insert
+      entry.log = entry.window = entry.bucket = undefined;
     }
-    if (entry || !create) return entry;
-    if (entries.size >= maxKeys) {
-      sweep(64);
-      if (entries.size >= maxKeys) {
-        const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
-        drop(oldestKey, oldest);
-      }
-    }
-    entry = { expiresAt: now };
-    entries.set(key, entry);
-    startSweeping(policy.windowMs);
     return entry;
-  }
-
-  function run(entry: Entry, policy: RateLimitStorePolicy, now: number, consume: boolean): AlgorithmOutcome {
-    switch (policy.algorithm) {
-      case 'sliding-log': {
-        if (!entry.log || entry.log.times.length > policy.limit) entry.log = newSlidingLog(policy.limit);
-        return slidingLog(entry.log, policy, now, consume);
-      }
-      case 'sliding-window': {
-        entry.window ??= { index: 0, current: 0, previous: 0 };
-        return slidingWindow(entry.window, policy, now, consume);
-      }
-      default: {
-        entry.bucket ??= { tokens: policy.capacity, at: now };
-        return tokenBucket(entry.bucket, policy, now, consume);
-      }
-    }
-  }
-
-  function checkSync(key: string, policy: RateLimitStorePolicy): StoreCheckResult {
-    const now = clock();
-    const entry = entryFor(key, policy, now, true)!;
-    const outcome = run(entry, policy, now, true);
-    if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
-    return outcome; // an AlgorithmOutcome is a StoreCheckResult (plus `current`)
-  }
-
-  // One limiter's hot path: one Map lookup (the limiter's own table of recent client keys to
-  // their entries, so no storage key is built or hashed), one clock read, the allowed case of
-  // its algorithm inlined on the entry's state (same arithmetic as algorithms.ts), one result
-  // object. The rare cases (rejection, sliding log) run the shared algorithm functions. A held
-  // entry that the store dropped (expired and swept, evicted, reset) is looked up again.
-  function bindSync(policy: RateLimitStorePolicy, storageKey: (clientKey: string) => string): (clientKey: string) => RateLimitResult {
-    const { algorithm, limit, windowMs, capacity } = policy;
-    const wallClock = clock === Date.now;
-    const held = new Map<string, Entry>();
-    const result = (outcome: AlgorithmOutcome, now: number): RateLimitResult => ({
-      allowed: outcome.allowed, limit: capacity, remaining: outcome.remaining,
-      resetAt: (wallClock ? now : Date.now()) + outcome.resetAfterMs, retryAfterMs: outcome.retryAfterMs,
-    });
-    // An expired entry equals a fresh key: reset it in place (a busy token bucket expires within
-    // milliseconds of each check; dropping and re-inserting it would churn the Map).
-    const live = (clientKey: string, now: number): Entry => {
-      let entry = held.get(clientKey);
-      if (entry === undefined || entry.dropped === true) {
-        const key = storageKey(clientKey);
-        entry = entries.get(key) ?? entryFor(key, policy, now, true)!;
-        if (clientKey.length <= MAX_HELD_KEY_LENGTH) {
-          if (held.size >= MAX_HELD_KEYS) held.clear();
-          held.set(clientKey, entry);
-        }
-      }
-      if (entry.expiresAt <= now) {
-        entry.log = undefined;
-        entry.window = undefined;
-        entry.bucket = undefined;
-      }
-      return entry;
-    };
-    const general = (entry: Entry, now: number): RateLimitResult => {
-      const outcome = run(entry, policy, now, true);
-      if (outcome.allowed) entry.expiresAt = now + outcome.resetAfterMs;
-      return result(outcome, now);
-    };
-    if (algorithm === 'sliding-window') {
-      return (key) => {
-        const now = clock();
-        const entry = live(key, now);
-        const state = (entry.window ??= { index: 0, current: 0, previous: 0 });
-        const index = Math.floor(now / windowMs);
-        rollWindow(state, index);
-        const elapsed = now - index * windowMs;
-        const estimate = state.previous * ((windowMs - elapsed) / windowMs) + state.current + 1;
-        if (estimate > limit + EPSILON) return general(entry, now);
-        state.current++;
-        const resetAfterMs = Math.ceil(2 * windowMs - elapsed);
-        entry.expiresAt = now + resetAfterMs;
-        return {
-          allowed: true, limit: capacity, remaining: Math.max(0, Math.floor(limit - estimate + EPSILON)),
-          resetAt: (wallClock ? now : Date.now()) + resetAfterMs, retryAfterMs: 0,
-        };
-      };
-    }
-    if (algorithm === 'token-bucket') {
-      const ratePerMs = limit / windowMs;
-      return (key) => {
-        const now = clock();
-        const entry = live(key, now);
-        const state = (entry.bucket ??= { tokens: capacity, at: now });
-        let tokens = Math.min(capacity, state.tokens + Math.max(0, now - state.at) * ratePerMs);
-        if (tokens + EPSILON < 1) return general(entry, now);
-        tokens -= 1;
-        state.tokens = tokens;
-        state.at = now;
-        const resetAfterMs = Math.max(0, Math.ceil((capacity - tokens) / ratePerMs));
-        entry.expiresAt = now + resetAfterMs;
-        return {
-          allowed: true, limit: capacity, remaining: Math.max(0, Math.floor(tokens + EPSILON)),
-          resetAt: (wallClock ? now : Date.now()) + resetAfterMs, retryAfterMs: 0,
-        };
-      };
-    }
-    return (key) => {
-      const now = clock();
-      const entry = live(key, now);
-      let state = entry.log;
-      if (state === undefined || state.times.length > limit) state = entry.log = newSlidingLog(limit);
-      const { times } = state;
-      const size = times.length;
-      const horizon = now - windowMs;
-      while (state.count > 0 && times[state.head]! <= horizon) {
-        state.head = (state.head + 1) % size;
-        state.count--;
-      }
-      // full (a rejection) or the ring must grow: the shared function handles both
-      if (state.count >= limit || state.count === size) return general(entry, now);
-      times[(state.head + state.count) % size] = now;
-      state.count++;
-      entry.expiresAt = now + windowMs; // the newest entry is now: the log is empty a window later
-      return {
-        allowed: true, limit: capacity, remaining: limit - state.count,
-        resetAt: (wallClock ? now : Date.now()) + windowMs, retryAfterMs: 0,
-      };
-    };
   }
 
   return {
     kind: 'memory',
-    bindSync,
     get size() {
       return entries.size;
     },
-    checkSync,
-    check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
-      return Promise.resolve(checkSync(key, policy));
+    check(key: string, policy: RateLimitStorePolicy, callerNow?: number): StoreCheckResult {
+      // the limiter's clock reading is this store's clock too, unless a test gave it its own
+      const now = ownClock !== undefined || callerNow === undefined ? clock() : callerNow;
+      const entry = live(key, policy, now);
+      const answer = applyAlgorithm(entry, policy, now, true);
+      if (answer.allowed) entry.expiresAt = now + answer.resetAfterMs;
+      return answer;
     },
-    info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
+    info(key: string, policy: RateLimitStorePolicy): StoreInfoResult {
       const now = clock();
-      const entry = entryFor(key, policy, now, false);
-      if (!entry) return Promise.resolve({ remaining: policy.capacity, current: 0, resetAfterMs: 0 });
-      const outcome = run(entry, policy, now, false);
-      return Promise.resolve({ remaining: outcome.remaining, current: outcome.current, resetAfterMs: outcome.resetAfterMs });
-    },
-    reset(key: string): Promise<void> {
       const entry = entries.get(key);
-      if (entry !== undefined) drop(key, entry);
-      return Promise.resolve();
+      if (entry === undefined || entry.expiresAt <= now) return { remaining: policy.capacity, current: 0, resetAfterMs: 0 };
+      const { remaining, current, resetAfterMs } = applyAlgorithm(entry, policy, now, false);
+      return { remaining, current, resetAfterMs };
+    },
+    reset(key: string): void {
+      entries.delete(key);
     },
     clear() {
-      for (const entry of entries.values()) entry.dropped = true;
       entries.clear();
-      if (sweepTimer) clearInterval(sweepTimer);
-      sweepTimer = undefined;
+      sweeps.stop();
     },
   };
 }

@@ -60,25 +60,32 @@ export interface StoreInfoResult {
   resetAfterMs: number;
 }
 
+/** A value now (an in-process store) or later (a network store). */
+export type MaybePromise<T> = T | Promise<T>;
+
 /**
- * The plug-in boundary: a store runs one atomic check per call. The limiter never knows which
- * store it has. Keys arrive already namespaced and escaped (safe for Redis hash tags).
+ * The plug-in boundary: a store runs one atomic check per call and may answer synchronously
+ * (in-process stores: no promise hop per request) or with a promise. The limiter never knows
+ * which store it has. Keys arrive already namespaced and escaped (safe for Redis hash tags).
+ * A store signals failure by throwing or rejecting (the limiter turns either into
+ * `ERR_STORE_UNAVAILABLE`), and settles every call within its own deadline.
  */
 export interface RateLimitStore {
   /** `'memory'`, `'redis'` or your own name; used in messages. */
   readonly kind: string;
-  /** Counts one request against `key` if it fits the policy. Rejects on store failure. */
-  check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult>;
-  /** Optional synchronous `check` for in-process stores (saves a promise hop per request). */
-  checkSync?(key: string, policy: RateLimitStorePolicy): StoreCheckResult;
   /**
-   * Optional, for in-process stores: a synchronous checker specialised for one policy that
-   * takes the client key (`storageKey` turns it into the namespaced key) and answers the
-   * limiter's result directly (the memory store's hot path).
+   * Counts one request against `key` if it fits the policy. `now` is the limiter's reading of
+   * this process's clock (epoch ms): a store on the same clock may use it instead of reading the
+   * clock again (one read per check); a store with its own clock (Redis `TIME`) ignores it.
    */
-  bindSync?(policy: RateLimitStorePolicy, storageKey: (clientKey: string) => string): (clientKey: string) => RateLimitResult;
+  check(key: string, policy: RateLimitStorePolicy, now?: number): MaybePromise<StoreCheckResult>;
   /** Reads the state of `key` without counting. */
-  info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult>;
+  info(key: string, policy: RateLimitStorePolicy): MaybePromise<StoreInfoResult>;
   /** Forgets `key`. */
-  reset(key: string, policy: RateLimitStorePolicy): Promise<void>;
+  reset(key: string, policy: RateLimitStorePolicy): MaybePromise<void>;
+}
+
+/** Whether `value` is a promise (a thenable), i.e. the store answered later, not now. */
+export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -38,6 +38,14 @@ describe('http: asyncMiddleware', () => {
     assert.equal(errors, 0, 'the throw after next() is not reported as a second outcome');
   });
 
+  it('gives a synchronous throw from inside next() back to the caller, without a second next()', () => {
+    const failure = new Error('thrown further down the chain');
+    let calls = 0;
+    const handler = asyncMiddleware('passes', (_req, _res, next) => { next(); });
+    assert.throws(() => handler({} as never, {} as never, () => { calls += 1; throw failure; }), failure);
+    assert.equal(calls, 1);
+  });
+
   it('names the handler', () => {
     assert.equal(asyncMiddleware('requireThing', () => undefined).name, 'requireThing');
   });

@@ -23,6 +23,7 @@ export function buildApp(app: Express, middlewares: ((req: Request, res: Respons
 export async function signTestJwt(sub: string): Promise<string> {
   return new SignJWT({ sub, role: 'authenticated' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setAudience('authenticated')
     .setIssuedAt()
     .setExpirationTime('1h')
     .sign(new TextEncoder().encode('rate-limit-test-secret-0123456789abcdef'));

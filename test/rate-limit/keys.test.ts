@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { rateLimitClientKey, rateLimitIpKey, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
+import { defaultClientKey } from '../../lib/rate-limit/client-key.js';
+import { rateLimitIpKey, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
 
 /** The hash tag Redis Cluster uses: the text between the first `{` and the next `}`. */
 function hashTag(key: string): string | undefined {
@@ -50,22 +51,25 @@ describe('rate-limit: storage keys', () => {
 describe('rate-limit: client keys', () => {
   const req = (headers: Record<string, string>, extra: Record<string, unknown> = {}) => ({ headers, ip: '127.0.0.1', ...extra });
 
-  it('prefers the authenticated user id, then a hash of the whole Bearer token, then X-API-Key, then the IP', () => {
-    assert.equal(rateLimitClientKey(req({ authorization: 'Bearer abc' }, { user: { id: 'u1' } })), 'user:u1');
-    const bearer = rateLimitClientKey(req({ authorization: 'Bearer token-value-123' }));
-    assert.match(bearer, /^bearer:[A-Za-z0-9_-]{43}$/);
-    assert.ok(!bearer.includes('token-value-123'), 'never the raw credential');
-    assert.match(rateLimitClientKey(req({ 'x-api-key': 'agpt_secret' })), /^apikey:[A-Za-z0-9_-]{43}$/);
-    assert.equal(rateLimitClientKey(req({})), 'ip:127.0.0.1');
-    assert.equal(rateLimitClientKey(req({}, { user: { id: 7 } })), 'user:7');
-    assert.equal(rateLimitClientKey(req({}, { user: { id: { evil: true } } })), 'ip:127.0.0.1', 'odd user ids are ignored');
-    assert.equal(rateLimitClientKey(req({}, { user: null })), 'ip:127.0.0.1');
+  it('prefers the verified user id, then the verified API key (by a non-secret id), then the IP', () => {
+    assert.equal(defaultClientKey(req({ authorization: 'Bearer abc' }, { user: { id: 'u1' } })), 'user:u1');
+    assert.equal(defaultClientKey(req({}, { apiKey: { id: 'key-7', hash: 'h', head: 'agpt_abc' } })), 'apikey:key-7');
+    assert.equal(defaultClientKey(req({}, { apiKey: { head: 'agpt_abc', hash: 'h' } })), 'apikey:agpt_abc');
+    const byHash = defaultClientKey(req({}, { apiKey: { hash: 'stored-hash-value' } }));
+    assert.match(byHash, /^apikey:[A-Za-z0-9_-]{43}$/);
+    assert.ok(!byHash.includes('stored-hash-value'));
+    assert.equal(defaultClientKey(req({}, { user: { id: 'u1' }, apiKey: { id: 'k' } })), 'user:u1');
+    assert.equal(defaultClientKey(req({})), 'ip:127.0.0.1');
+    assert.equal(defaultClientKey(req({}, { user: { id: 7 } })), 'user:7');
+    assert.equal(defaultClientKey(req({}, { user: { id: { evil: true } } })), 'ip:127.0.0.1', 'odd user ids are ignored');
+    assert.equal(defaultClientKey(req({}, { user: null })), 'ip:127.0.0.1');
+    assert.equal(defaultClientKey(req({}, { apiKey: { id: {} } })), 'ip:127.0.0.1', 'an api key record without an id is ignored');
   });
 
-  it('two JWTs sharing their first characters get different keys (the reference used the first 12)', () => {
-    const a = rateLimitClientKey(req({ authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.AAAA.sig1' }));
-    const b = rateLimitClientKey(req({ authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.BBBB.sig2' }));
-    assert.notEqual(a, b);
+  it('never keys on an unverified credential: Bearer tokens and X-API-Key values fall back to the IP', () => {
+    for (const headers of <Record<string, string>[]>[{ authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.AAAA.sig1' }, { authorization: 'Bearer other' }, { 'x-api-key': 'agpt_secret' }]) {
+      assert.equal(defaultClientKey(req(headers)), 'ip:127.0.0.1', JSON.stringify(headers));
+    }
   });
 
   it('groups IPv6 by /56, maps IPv4-mapped IPv6 to IPv4, and leaves IPv4 alone', () => {

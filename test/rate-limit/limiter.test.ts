@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { isKitError } from '../../lib/errors/index.js';
 import { ConfigError } from '../../lib/config/index.js';
-import { createMemoryStore, createRateLimiter, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
+import { createMemoryStore, createRateLimiter, rateLimit, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
+import { collectWarnings } from './helpers.js';
 import { limiterContract } from './limiter-suite.js';
 
 const url = () => process.env.TEST_REDIS_URL as string;
@@ -33,6 +34,27 @@ describe('rate-limit: createRateLimiter', () => {
     const bucket = createRateLimiter({ algorithm: 'token-bucket', store: 'memory', env: { RATE_LIMIT_BURST: '4' } });
     assert.equal(bucket.capacity, 4);
     assert.equal(createRateLimiter({ algorithm: 'token-bucket', store: 'memory', env: {} }).capacity, 60, 'capacity is `limit` unless a burst is given');
+  });
+
+  it('redis: false limits in memory even when REDIS_URL is set; store: "memory" still works (deprecated alias)', async () => {
+    const env = { REDIS_URL: url() };
+    const limiter = createRateLimiter({ name: `mem-${randomUUID().slice(0, 8)}`, redis: false, limit: 1, windowMs: 60_000, env });
+    assert.equal(limiter.store.kind, 'memory');
+    assert.equal((await limiter.check('k')).allowed, true);
+    assert.equal((await limiter.check('k')).allowed, false);
+    assert.equal(createRateLimiter({ name: `alias-${randomUUID().slice(0, 8)}`, store: 'memory', limit: 1, windowMs: 60_000, env }).store.kind, 'memory');
+    assert.equal(rateLimit({ name: `mw-${randomUUID().slice(0, 8)}`, redis: false, limit: 1, windowMs: 60_000, env }).limiter.store.kind, 'memory');
+    assert.throws(() => createRateLimiter({ store: 'redis', redis: false, limit: 1, windowMs: 60_000, env }), ConfigError);
+  });
+
+  it('warns WARN_RATE_LIMIT_WINDOW_MS_SMALL once for a window under one second (seconds given as milliseconds)', async () => {
+    const codes = await collectWarnings(async () => {
+      const name = `small-${randomUUID().slice(0, 8)}`;
+      createRateLimiter({ name, store: 'memory', limit: 5, windowMs: 60 });
+      createRateLimiter({ name, store: 'memory', limit: 5, windowMs: 60 });
+      createRateLimiter({ name: `ok-${randomUUID().slice(0, 8)}`, store: 'memory', limit: 5, windowMs: 1000 });
+    });
+    assert.deepEqual(codes.filter((c) => c === 'WARN_RATE_LIMIT_WINDOW_MS_SMALL'), ['WARN_RATE_LIMIT_WINDOW_MS_SMALL']);
   });
 
   it('warns once (coded) when two unnamed limiters share a store', async () => {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
+import { APIKeyManager, requireApiKey } from '../../lib/api-key/index.js';
+import { requireUser } from '../../lib/auth/index.js';
 import { ConfigError, resetKitWarnings } from '../../lib/config/index.js';
 import { getOpenApiMetadata } from '../../lib/openapi/metadata.js';
 import { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE, createRateLimiter, rateLimit } from '../../lib/rate-limit/index.js';
@@ -94,15 +97,39 @@ forEachExpress('rate-limit: rateLimit() middleware', ({ create }) => {
     await request(app).get('/health').set('X-Internal', '1').expect(200);
   });
 
-  it('gives two users with different JWTs separate buckets (the whole token is hashed, not its first 12 characters)', async () => {
+  it('before auth, rotating forged Bearer tokens and random API keys from one IP get exactly `limit`', async () => {
+    const app = buildApp(create(), [memoryLimit(3)]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const forged = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: `u${i}` })).toString('base64url')}.forged${i}`;
+      const req = request(app).get('/api/hello');
+      statuses.push((await (i % 2 === 0 ? req.set('Authorization', `Bearer ${forged}`) : req.set('X-API-Key', `agpt_${randomUUID()}`))).status);
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, 3, statuses.join(','));
+  });
+
+  it('after the kit\'s auth verified them, two users with different JWTs get separate buckets', async () => {
     const [alice, bob] = [await signTestJwt('alice'), await signTestJwt('bob')];
     assert.equal(alice.slice(0, 12), bob.slice(0, 12), 'every HS256 JWT starts alike');
-    const app = buildApp(create(), [memoryLimit(2)]);
+    const auth = requireUser({ env: {}, verifyKey: 'rate-limit-test-secret-0123456789abcdef', algorithm: 'HS256' });
+    const app = buildApp(create(), [auth, memoryLimit(2)]);
     await request(app).get('/api/hello').set('Authorization', `Bearer ${alice}`).expect(200);
     await request(app).get('/api/hello').set('Authorization', `Bearer ${alice}`).expect(200);
     await request(app).get('/api/hello').set('Authorization', `Bearer ${alice}`).expect(429);
     await request(app).get('/api/hello').set('Authorization', `Bearer ${bob}`).expect(200);
-    await request(app).get('/api/hello').set('X-API-Key', 'agpt_key_one').expect(200);
+  });
+
+  it('after requireApiKey verified it, a key is limited by its record id (never the raw key)', async () => {
+    const manager = new APIKeyManager();
+    const [one, two] = [await manager.generate(), await manager.generate()];
+    const records = [one, two].map((g, i) => ({ id: `key-${['one', 'two'][i]}`, head: g.head, hash: g.hash, salt: g.salt }));
+    const auth = requireApiKey({ manager, lookup: (head) => records.filter((r) => r.head === head) });
+    const middleware = memoryLimit(1);
+    const app = buildApp(create(), [auth, middleware]);
+    await request(app).get('/api/hello').set('X-API-Key', one.key).expect(200);
+    await request(app).get('/api/hello').set('X-API-Key', one.key).expect(429);
+    await request(app).get('/api/hello').set('X-API-Key', two.key).expect(200);
+    assert.equal((await middleware.limiter.info('apikey:key-one')).remaining, 0);
   });
 
   it('uses req.user.id when auth ran before it, and a custom key function first', async () => {
@@ -146,6 +173,17 @@ forEachExpress('rate-limit: rateLimit() middleware', ({ create }) => {
     await request(app).get('/api/hello').set('X-Forwarded-For', '198.51.100.1, 192.0.2.9').expect(200);
     await request(app).get('/api/hello').set('X-Forwarded-For', '198.51.100.2, 192.0.2.9').expect(429);
     await request(app).get('/api/hello').set('X-Forwarded-For', '192.0.2.10').expect(200);
+  });
+
+  it('with trust proxy true (every hop), warns WARN_TRUST_PROXY_PERMISSIVE once', async () => {
+    resetKitWarnings();
+    const app = create();
+    app.set('trust proxy', true);
+    buildApp(app, [memoryLimit(2)]);
+    const codes = await collectWarnings(async () => {
+      for (let i = 0; i < 3; i++) await request(app).get('/api/hello').set('X-Forwarded-For', `192.0.2.${i + 1}`);
+    });
+    assert.deepEqual(codes.filter((c) => c.startsWith('WARN_TRUST_PROXY')), ['WARN_TRUST_PROXY_PERMISSIVE']);
   });
 
   it('stacks IETF headers of two limiters on one route', async () => {

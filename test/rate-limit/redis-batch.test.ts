@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { ConfigError } from '../../lib/config/index.js';
 import { isKitError } from '../../lib/errors/index.js';
 import {
   RATE_LIMIT_ALGORITHMS, createRateLimiter, createRedisStore, rateLimitStorageKey,
@@ -188,9 +189,9 @@ describe('rate-limit: batched Redis store (private server)', function () {
   });
 
   describe('maxBatchSize option', () => {
-    it('rejects 0, 1001, 1.5 (and other non-integers or out-of-range values) with a RangeError', () => {
+    it('rejects 0, 1001, 1.5 (and other non-integers or out-of-range values) with a ConfigError', () => {
       for (const bad of [0, 1001, 1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '8' as unknown as number]) {
-        assert.throws(() => createRedisStore(client, { maxBatchSize: bad }), RangeError, String(bad));
+        assert.throws(() => createRedisStore(client, { maxBatchSize: bad }), ConfigError, String(bad));
       }
       for (const good of [1, 1000, undefined]) assert.equal(createRedisStore(client, { maxBatchSize: good }).kind, 'redis');
     });

@@ -1,0 +1,153 @@
+/**
+ * The Redis store's batch queue. Every check is one atomic Lua script run (redis-scripts.ts,
+ * built per policy), and the checks a process issues in one event-loop turn share ONE script call: they
+ * are queued, and a `setImmediate` (the same moment ioredis auto-pipelining flushes) sends
+ * `EVALSHA <batch script> n key1 … keyn`, which checks the keys in order at one Redis instant
+ * and answers one reply per key. Checks therefore cost one round trip shared by everyone in the
+ * batch instead of one command each: the per-command cost of the client (encoding, parsing, a
+ * promise) and of the server (dispatch, `TIME`) is paid once per batch, which is where the time
+ * of a lean script goes (bench/rate-limit/RESULTS.md).
+ *
+ * - Atomicity is unchanged: each check reads, decides and writes inside one script, and no
+ *   other command runs in between (the batch is one script), so N processes × M checks on one
+ *   key still let exactly `limit` through.
+ * - Failure isolation: each key runs under `pcall`, so one key's error (WRONGTYPE, OOM) rejects
+ *   that check only; a transport error (connection lost, timeout) rejects the checks it carried,
+ *   as it would have rejected their separate commands.
+ * - Redis Cluster: a script may only touch keys of one slot, so batches are grouped by hash tag
+ *   (every storage key carries one) and each group is sent through the client's own
+ *   auto-pipelining (one write per node).
+ * - NOSCRIPT (restarted or flushed server, new cluster node): the batch is re-sent once as
+ *   EVAL, which also caches the script there for the next EVALSHA.
+ * - Deadline: a batch not answered within `timeoutMs` (a paused or stopped server) fails as a
+ *   whole with ERR_STORE_UNAVAILABLE; a reply arriving later is dropped.
+ */
+import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
+import { KitError } from '../errors/kit-error.js';
+import type { RedisClient } from '../redis/index.js';
+import { storageKeyHashTag } from './keys.js';
+import { PACKED_REMAINING_UNIT } from './redis-scripts.js';
+import type { StoreCheckResult } from './types.js';
+
+/** An allowed check's packed integer, or `[allowed, remaining, retryAfterMs, resetAfterMs, current]`. */
+export type ScriptReply = number | [number, number, number, number, number];
+
+/** A batch script's text and SHA-1 (EVALSHA). */
+export interface BatchScript {
+  lua: string;
+  sha: string;
+}
+
+/** The batch script of `lua`. */
+export const batchScript = (lua: string): BatchScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+
+/** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
+interface Batch {
+  script: BatchScript;
+  keys: string[];
+  resolves: ((result: StoreCheckResult) => void)[];
+  rejects: ((error: unknown) => void)[];
+  /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
+  settled: boolean;
+  deadline?: ReturnType<typeof setTimeout>;
+}
+
+/** Adds one check to the batch of its script (and slot); settles through `resolve`/`reject`. */
+export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void) => void;
+
+const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
+function decodeCheck(reply: ScriptReply): StoreCheckResult {
+  if (typeof reply === 'number') {
+    const remaining = Math.floor(reply / PACKED_REMAINING_UNIT);
+    return { allowed: true, remaining, retryAfterMs: 0, resetAfterMs: reply - remaining * PACKED_REMAINING_UNIT };
+  }
+  return { allowed: reply[0] === 1, remaining: reply[1], retryAfterMs: reply[2], resetAfterMs: reply[3] };
+}
+
+/** Answers every check of `batch` from its replies, or fails them all with `error`; only once. */
+function settle(batch: Batch, error: unknown, replies: unknown): void {
+  if (batch.settled) return;
+  batch.settled = true;
+  if (batch.deadline !== undefined) clearTimeout(batch.deadline);
+  const { resolves, rejects } = batch;
+  if (error !== null) {
+    for (const reject of rejects) reject(error);
+    return;
+  }
+  if (!Array.isArray(replies) || replies.length !== resolves.length) {
+    const malformed = new TypeError('unexpected reply to the rate limit batch script');
+    for (const reject of rejects) reject(malformed);
+    return;
+  }
+  for (let i = 0; i < resolves.length; i++) {
+    const reply = replies[i] as ScriptReply | Error;
+    if (reply instanceof Error) rejects[i]!(reply);
+    else resolves[i]!(decodeCheck(reply));
+  }
+}
+
+/** The queue of one store: batches flushed at `setImmediate`, each with a deadline of `timeoutMs`. */
+export function createBatchQueue(client: RedisClient, options: { maxBatchSize: number; timeoutMs: number }): Enqueue {
+  const { maxBatchSize, timeoutMs } = options;
+  const cluster = (client as { isCluster?: boolean }).isCluster === true;
+  // The queue: on a single server one batch per policy; on a cluster one per policy and tag.
+  const open = new Map<BatchScript | string, Batch>();
+  let flushScheduled = false;
+
+  function send(batch: Batch, verb: 'EVALSHA' | 'EVAL'): void {
+    const { script, keys } = batch;
+    const args: (string | number)[] = [verb === 'EVALSHA' ? script.sha : script.lua, keys.length, ...keys];
+    const done = (error: Error | null | undefined, replies?: unknown): void => {
+      if (error && verb === 'EVALSHA' && isNoScript(error)) send(batch, 'EVAL');
+      else settle(batch, error ?? null, replies);
+    };
+    if (cluster) {
+      // slot routing, redirections and per-node pipelining are the cluster client's job
+      (client.call(verb, ...args) as Promise<unknown>).then((replies) => done(null, replies), done);
+    } else {
+      // Straight onto the connection: the batch already is the pipeline, so waiting for the
+      // client's own auto-pipeline flush (another event-loop turn) would only add latency. Not
+      // `defineCommand` (used for the read script): measured no faster (bench/rate-limit/
+      // define-command.ts, RESULTS.md), and on a Cluster with auto-pipelining ioredis refuses a
+      // variable-key custom command ("All keys in the pipeline should belong to the same slots
+      // allocation group"), so the batch would need a second path there anyway.
+      client.sendCommand(new Command(verb.toLowerCase(), args, undefined, done));
+    }
+  }
+
+  /** Sends `batch`, failing it as a whole once the deadline passes (a later reply is dropped). */
+  function dispatch(batch: Batch): void {
+    if (timeoutMs > 0 && timeoutMs !== Number.POSITIVE_INFINITY) {
+      batch.deadline = setTimeout(() => settle(batch, new KitError('ERR_STORE_UNAVAILABLE',
+        `Redis did not answer the rate limit check within ${timeoutMs} ms`), null), timeoutMs);
+      batch.deadline.unref();
+    }
+    send(batch, 'EVALSHA');
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const batches = [...open.values()];
+    open.clear();
+    for (const batch of batches) dispatch(batch);
+  }
+
+  return function enqueue(key, script, resolve, reject): void {
+    const slotKey: BatchScript | string = cluster ? `${script.sha}\n${storageKeyHashTag(key)}` : script;
+    let batch = open.get(slotKey);
+    if (batch === undefined || batch.keys.length >= maxBatchSize) {
+      if (batch !== undefined) dispatch(batch); // full: send it now, start the next one
+      batch = { script, keys: [], resolves: [], rejects: [], settled: false };
+      open.set(slotKey, batch);
+    }
+    batch.keys.push(key);
+    batch.resolves.push(resolve);
+    batch.rejects.push(reject);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
