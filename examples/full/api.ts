@@ -87,7 +87,7 @@ export function createFullApi(options: FullApiOptions): ApiRouter {
     name: 'graphs-create',
     limit: limit.limit ?? 10,
     windowMs: limit.windowMs ?? 60_000,
-    ...(limit.redis !== undefined ? { redis: limit.redis, store: 'redis' as const } : { store: 'memory' as const }),
+    ...(limit.redis !== undefined ? { redis: limit.redis, store: 'redis' as const } : { redis: false as const }),
   });
 
   api.route({
@@ -287,7 +287,7 @@ export const registry = createFullApi({
   auth: { verifier: documentationOnlyVerifier },
   sessions: new SessionManager({ ttlSeconds: 3600, redis: false }),
   credentials: new IntegrationCredentialsStore({ encryptionKey: randomBytes(32).toString('hex'), redis: false }),
-  middleware: [rateLimit({ name: 'api', limit: 60, windowMs: 60_000, store: 'memory', onStoreError: 'open' })],
+  middleware: [rateLimit({ name: 'api', limit: 60, windowMs: 60_000, redis: false, onStoreError: 'open' })],
 }).registry;
 
 /** Title and version of the generated document. */

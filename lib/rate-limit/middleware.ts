@@ -57,7 +57,8 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     ? createRateLimiter({ name: limiter.name, redis: false, algorithm: limiter.algorithm, limit: limiter.limit, windowMs: limiter.windowMs, burst: limiter.capacity })
     : undefined;
   const failures = storeFailureHandler(limiter, mode, fallback);
-  const isExempt = exemptMatcher(settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS);
+  const exemptPaths = settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS;
+  const isExempt = exemptMatcher(exemptPaths);
   const { keyGenerator, skip } = settings;
   const ipv6Subnet = settings.ipv6Subnet ?? 56;
   const ipKeys = new BoundedMap<string, string>(MAX_IP_KEYS);
@@ -108,6 +109,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   Object.defineProperty(handler, 'stats', { get: () => ({ ...failures.stats }), enumerable: true });
   return withOpenApiMetadata(handler as RateLimitMiddleware, {
     rateLimit: { limit: limiter.limit, windowMs: limiter.windowMs, algorithm: limiter.algorithm },
+    exemptPaths, // the document lists no 429 on an exempt path
     ...(mode === 'closed' ? { serviceUnavailable: 'The rate limit store is unavailable' } : {}),
   });
 }
