@@ -51,6 +51,7 @@ const optionsSchema = z.object({
       z.object({
         windowSize: z.number().int().min(2).max(10_000).optional(),
         minSamples: z.number().int().min(2).max(10_000).optional(),
+        relearnAfter: z.number().int().min(1).max(10_000).optional(),
         zThreshold: z.number().positive().finite().optional(),
         direction: z.enum(['both', 'up', 'down']).optional(),
         minRelativeStdDev: z.number().min(0).finite().optional(),
@@ -160,7 +161,7 @@ export class AlertManager {
             name: `${metric}_anomaly`,
             metric,
             severity: this.anomalySeverity,
-            message: `Anomaly in ${metric}: ${format(value)} is ${format(Math.abs(verdict.zScore))} standard deviations from the recent mean ${format(verdict.mean)}`,
+            message: `Anomaly in ${metric}: ${format(value)} is ${format(Math.abs(verdict.zScore))} robust deviations from the recent median ${format(verdict.mean)}`,
             value,
             threshold: verdict.bound,
             baseline: { mean: verdict.mean, stdDev: verdict.stdDev, zScore: verdict.zScore },
