@@ -65,12 +65,13 @@ function stepSeverity(state: AlertState, policy: EscalationPolicy, now: number):
   const due = (policy.afterCount !== undefined && alert.count - state.changedCount >= policy.afterCount)
     || (policy.afterMs !== undefined && now - state.changedAt >= policy.afterMs);
   let event: AlertEvent['type'] | undefined;
-  if (due && level < SEVERITIES.indexOf(policy.maxSeverity)) {
-    alert.severity = SEVERITIES[level + 1]!;
-    event = 'alert.escalated';
-  } else if (policy.deescalate && level > base && margin(alert) <= state.refMargin * (1 - policy.improvement)) {
+  // An improving value steps down first: it is not the moment to escalate.
+  if (policy.deescalate && level > base && margin(alert) <= state.refMargin * (1 - policy.improvement)) {
     alert.severity = SEVERITIES[level - 1]!;
     event = 'alert.deescalated';
+  } else if (due && level < SEVERITIES.indexOf(policy.maxSeverity)) {
+    alert.severity = SEVERITIES[level + 1]!;
+    event = 'alert.escalated';
   }
   if (event) {
     state.changedAt = now;
