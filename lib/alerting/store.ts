@@ -54,7 +54,15 @@ export class RedisAlertStore implements AlertStateStore {
   }
 
   async update(id: string, change: (prev: AlertState | null) => Transition): Promise<Transition> {
-    const key = this.key(id);
+    try {
+      return await this.compareAndSet(this.key(id), id, change);
+    } catch (error) {
+      if (error instanceof KitError) throw error;
+      throw new KitError('ERR_STORE_UNAVAILABLE', `alert state of ${id} unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  private async compareAndSet(key: string, id: string, change: (prev: AlertState | null) => Transition): Promise<Transition> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const raw = (await withDeadline(this.client.get(key), this.timeoutMs, 'alert state read')) ?? '';
       const result = change(raw === '' ? null : (JSON.parse(raw) as AlertState));

@@ -131,7 +131,7 @@ describe('AlertManager across replicas (shared Redis)', function () {
     const offline = new AlertManager({ redis: dead, rules: [{ name: 'x', metric: 'x', threshold: 1, severity: 'low' }], anomaly: false, notifier, storeTimeoutMs: 200 });
     const { result, records } = await captureLogs(() => offline.evaluate({ x: 5 }));
     assert.deepEqual(result.triggered, []);
-    assert.ok(records.some((r) => r.message === 'alert state store failed' && r.alert === 'rule:x'), 'the failure is logged');
+    assert.ok(records.some((r) => r.message === 'alert state store failed' && r.alert === 'rule:x' && r.code === 'ERR_STORE_UNAVAILABLE'), 'the failure is logged');
     assert.deepEqual(notifier.events, []);
     dead.disconnect();
   });
