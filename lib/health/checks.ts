@@ -30,7 +30,14 @@ export function redisPingCheck(client: RedisClient, timeoutMs: number): HealthCh
  */
 export function jwksReachableCheck(url: URL, timeoutMs: number): HealthCheck {
   return async function jwksReachable(signal) {
-    const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), redirect: 'error', headers: { accept: 'application/json' } });
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), redirect: 'error', headers: { accept: 'application/json' } });
+    } catch (error) {
+      const err = error as { name?: string; cause?: { code?: string } };
+      const why = err.name === 'TimeoutError' ? `did not answer within ${timeoutMs} ms` : `is unreachable (${err.cause?.code ?? err.name ?? 'network error'})`;
+      throw new KitError('ERR_AUTH_JWKS_UNAVAILABLE', `JWKS at ${url.host} ${why}`, { cause: error });
+    }
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
       throw new KitError('ERR_AUTH_JWKS_UNAVAILABLE', `JWKS at ${url.host} answered HTTP ${response.status}`);

@@ -130,6 +130,11 @@ describe('healthRouter: liveness and readiness', () => {
       assert.equal(failing.status, 503);
       assert.equal(failing.body.checks.jwks.code, 'ERR_AUTH_JWKS_UNAVAILABLE');
       assert.ok(!failing.text.includes(jwks.url));
+      await jwks.up();
+      await jwks.down('refuse');
+      const gone = await request(app).get('/health/readyz');
+      assert.equal(gone.status, 503);
+      assert.equal(gone.body.checks.jwks.code, 'ERR_AUTH_JWKS_UNAVAILABLE', 'connection refused');
     } finally {
       await jwks.stop();
     }
