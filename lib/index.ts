@@ -15,3 +15,4 @@ export * from './credentials/index.js';
 export * from './sync/index.js';
 export * from './session/index.js';
 export * from './alerting/index.js';
+export * from './health/index.js';

@@ -1,16 +1,25 @@
 /**
  * `AlertManager`: static rules + anomaly detection over metric snapshots, aggregation of
- * repeats, one notification per alert until it resolves, and a resolve notification.
+ * repeats, one notification per alert until it resolves, escalation while it lasts, and a
+ * resolve notification. Alert state lives in Redis when one is configured, so N replicas
+ * evaluating the same rules notify each incident once (memory when alone).
  * Core logic only: no Express, no HTTP (notifiers live in notifiers.ts).
  */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
+import type { Env } from '../config/env.js';
 import { KitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
+import { resolveRedis, type RedisOption } from '../redis/index.js';
 import { AnomalyDetector, type AnomalyDetectionOptions } from './anomaly.js';
+import { anomalyConditions, ruleConditions, type AnomalySetup, type Condition, type ParsedRule } from './conditions.js';
 import { loggerNotifier } from './notifiers.js';
-import { breaches, DEFAULT_ALERT_RULES } from './rules.js';
-import type { Alert, AlertEvaluation, AlertEvent, AlertMetrics, AlertNotifier, AlertRule } from './types.js';
+import { DEFAULT_ALERT_RULES } from './rules.js';
+import { transition, type EscalationPolicy, type TransitionPolicy } from './state.js';
+import { MemoryAlertStore, RedisAlertStore, type AlertStateStore } from './store.js';
+import type { Alert, AlertEvaluation, AlertEvent, AlertMetrics, AlertNotifier, AlertRule, AlertSeverity } from './types.js';
 
 export interface AlertManagerOptions {
   /** Where events go: one notifier or several. Default `loggerNotifier()`. */
@@ -19,12 +28,32 @@ export interface AlertManagerOptions {
   rules?: AlertRule[];
   /** Anomaly detection options, or `false` to turn it off. Default on with its defaults. */
   anomaly?: AnomalyDetectionOptions | false;
-  /** Consecutive clear evaluations before an alert resolves (damps flapping). Default 1. */
+  /** Consecutive clear evaluations (on this replica) before it stops holding an alert (damps flapping). Default 1. */
   resolveAfter?: number;
   /** Longest wait for one notifier before it is counted as failed. Default 30000. */
   notifyTimeoutMs?: number;
   /** Copied into every event (e.g. the service name). */
   source?: string;
+  /**
+   * Raise an alert that lasts one severity step (and notify `alert.escalated`) after `afterMs`
+   * at one severity or `afterCount` more evaluations holding it; step down again
+   * (`alert.deescalated`) when the breach margin shrank by `improvement` (default 0.25) since the
+   * last step. Steps stop at `maxSeverity` (default `critical`) and at the rule's own severity.
+   * Default off.
+   */
+  escalation?: { afterMs?: number; afterCount?: number; maxSeverity?: AlertSeverity; deescalate?: boolean; improvement?: number };
+  /** Shared alert state: a client or URL, `false` for memory. Default `REDIS_URL` when set, else memory. */
+  redis?: RedisOption | false;
+  /** Namespace of the Redis keys: managers sharing rules across replicas share a name. Default `default`. */
+  name?: string;
+  /** This replica's id in the shared state. Default `<hostname>:<pid>:<random>`. */
+  replicaId?: string;
+  /** A replica that held an alert and went silent this long (crashed) no longer keeps it active. Default 120000. */
+  staleAfterMs?: number;
+  /** Deadline of each Redis call of the state store. Default 1000. */
+  storeTimeoutMs?: number;
+  /** Environment for `REDIS_URL` (tests). */
+  env?: Env;
 }
 
 const severity = z.enum(['low', 'medium', 'high', 'critical']);
@@ -51,6 +80,7 @@ const optionsSchema = z.object({
       z.object({
         windowSize: z.number().int().min(2).max(10_000).optional(),
         minSamples: z.number().int().min(2).max(10_000).optional(),
+        relearnAfter: z.number().int().min(1).max(10_000).optional(),
         zThreshold: z.number().positive().finite().optional(),
         direction: z.enum(['both', 'up', 'down']).optional(),
         minRelativeStdDev: z.number().min(0).finite().optional(),
@@ -63,17 +93,24 @@ const optionsSchema = z.object({
   resolveAfter: z.number().int().min(1).max(1000).default(1),
   notifyTimeoutMs: z.number().int().min(1).max(600_000).default(30_000),
   source: z.string().max(200).optional(),
+  escalation: z
+    .object({
+      afterMs: z.number().int().min(1).max(2 ** 31 - 1).optional(),
+      afterCount: z.number().int().min(1).max(1_000_000).optional(),
+      maxSeverity: severity.default('critical'),
+      deescalate: z.boolean().default(true),
+      improvement: z.number().min(0).max(1).default(0.25),
+    })
+    .refine((e) => e.afterMs !== undefined || e.afterCount !== undefined, { message: 'needs afterMs or afterCount' })
+    .optional(),
+  redis: z.unknown().optional(),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: 'letters, digits, ".", "_", "-" (up to 64)' }).default('default'),
+  replicaId: z.string().min(1).max(200).optional(),
+  staleAfterMs: z.number().int().min(1).max(2 ** 31 - 1).default(120_000),
+  storeTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
+  env: z.record(z.string(), z.string().optional()).optional(),
 });
 
-type ParsedRule = z.output<typeof ruleSchema>;
-
-interface Condition {
-  id: string;
-  holds: boolean;
-  make: () => Omit<Alert, 'count' | 'firstSeen' | 'lastSeen' | 'status'>;
-}
-
-const format = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(4))));
 
 /**
  * Evaluates metric snapshots against static rules and dynamic (anomaly) thresholds.
@@ -87,13 +124,17 @@ const format = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n
 export class AlertManager {
   private readonly notifiers: AlertNotifier[];
   private readonly rules: ParsedRule[];
-  private readonly detector: AnomalyDetector | null;
-  private readonly anomalyMetrics: Set<string> | null;
-  private readonly anomalySeverity: Alert['severity'];
+  private readonly anomaly: AnomalySetup | null;
   private readonly resolveAfter: number;
   private readonly notifyTimeoutMs: number;
   private readonly source: string | undefined;
+  private readonly store: AlertStateStore;
+  private readonly policy: TransitionPolicy;
+  private readonly replica: string;
+  /** This replica's view: alerts active as of its last look at the shared state. */
   private readonly active = new Map<string, Alert>();
+  /** Conditions that hold here (this replica is among the alert's holders). */
+  private readonly held = new Set<string>();
   private readonly clearStreak = new Map<string, number>();
   private readonly logger = getLogger('alerting');
 
@@ -103,107 +144,83 @@ export class AlertManager {
     this.notifiers = Array.isArray(notifier) ? notifier : [notifier];
     this.rules = parsed.rules ?? DEFAULT_ALERT_RULES.map((rule) => ruleSchema.parse(rule));
     const anomaly = parsed.anomaly === undefined ? {} : parsed.anomaly;
-    this.detector = anomaly === false ? null : new AnomalyDetector(anomaly);
-    this.anomalyMetrics = anomaly !== false && anomaly.metrics ? new Set(anomaly.metrics) : null;
-    this.anomalySeverity = (anomaly !== false && anomaly.severity) || 'medium';
+    this.anomaly = anomaly === false
+      ? null
+      : { detector: new AnomalyDetector(anomaly), metrics: anomaly.metrics ? new Set(anomaly.metrics) : null, severity: anomaly.severity ?? 'medium' };
     this.resolveAfter = parsed.resolveAfter;
     this.notifyTimeoutMs = parsed.notifyTimeoutMs;
     this.source = parsed.source;
+    this.replica = parsed.replicaId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.policy = { escalation: (parsed.escalation as EscalationPolicy | undefined) ?? null, staleAfterMs: parsed.staleAfterMs };
+    const redis = resolveRedis(parsed.redis as RedisOption | false | undefined, parsed.env);
+    // Kept a day past the last write: state of a fleet that vanished does not linger forever.
+    this.store = redis ? new RedisAlertStore(redis, parsed.name, parsed.storeTimeoutMs, 86_400_000) : new MemoryAlertStore();
   }
 
-  /** Copies of the alerts active now. */
+  /** Copies of the alerts active now, as this replica last saw them. */
   activeAlerts(): Alert[] {
     return [...this.active.values()].map((alert) => structuredClone(alert));
   }
 
   /**
-   * Applies every rule and the anomaly detector to one snapshot; notifies new and resolved
-   * alerts (notifier failures are logged, never thrown). A metric missing from the snapshot
-   * leaves its alerts as they are. Throws `ERR_VALIDATION` only when `metrics` is not an object.
+   * Applies every rule and the anomaly detector to one snapshot; notifies alerts that
+   * triggered, escalated, de-escalated or resolved (notifier failures are logged, never
+   * thrown; with replicas, only the replica whose update made the change notifies). A metric
+   * missing from the snapshot leaves its alerts as they are. An unreachable state store is
+   * logged (`ERR_STORE_UNAVAILABLE`) and leaves those alerts as they are. Throws
+   * `ERR_VALIDATION` only when `metrics` is not an object.
    */
   async evaluate(metrics: AlertMetrics): Promise<AlertEvaluation> {
     if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) {
       throw new KitError('ERR_VALIDATION', 'evaluate(metrics) needs an object of metric name → number');
     }
-    const conditions: Condition[] = [];
-    for (const rule of this.rules) {
-      const value = metrics[rule.metric];
-      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-      conditions.push({
-        id: `rule:${rule.name}`,
-        holds: breaches(value, rule.operator, rule.threshold),
-        make: () => ({
-          id: `rule:${rule.name}`,
-          kind: 'threshold',
-          name: rule.name,
-          metric: rule.metric,
-          severity: rule.severity,
-          message: `${rule.description ?? rule.name}: ${rule.metric}=${format(value)} ${rule.operator} ${format(rule.threshold)}`,
-          value,
-          threshold: rule.threshold,
-        }),
+    const conditions = [...ruleConditions(this.rules, metrics), ...(this.anomaly ? anomalyConditions(this.anomaly, metrics) : [])];
+    const now = Date.now();
+    const result: AlertEvaluation = { triggered: [], escalated: [], deescalated: [], resolved: [], active: [] };
+    const events: AlertEvent[] = [];
+    const sentAt = new Date(now).toISOString();
+    await Promise.all(conditions.map(async (condition) => {
+      const event = await this.observe(condition, now);
+      if (!event) return;
+      events.push({ type: event.type, alert: structuredClone(event.alert), sentAt });
+      const list = { 'alert.triggered': result.triggered, 'alert.escalated': result.escalated, 'alert.deescalated': result.deescalated, 'alert.resolved': result.resolved }[event.type];
+      list.push(structuredClone(event.alert));
+    }));
+    await Promise.all(events.map((event) => this.dispatch(event)));
+    result.active = this.activeAlerts();
+    return result;
+  }
+
+  /** Applies one condition to the shared state; returns the event this replica must send. */
+  private async observe(condition: Condition, now: number): Promise<{ type: AlertEvent['type']; alert: Alert } | undefined> {
+    const { id } = condition;
+    if (condition.holds) this.clearStreak.delete(id);
+    else if (this.held.has(id)) {
+      const streak = (this.clearStreak.get(id) ?? 0) + 1;
+      if (streak < this.resolveAfter) {
+        this.clearStreak.set(id, streak);
+        return undefined;
+      }
+    }
+    const fields = condition.holds ? condition.make() : undefined;
+    let before: Alert | undefined;
+    try {
+      const change = await this.store.update(id, (prev) => {
+        before = prev?.alert;
+        return transition(prev, { holds: condition.holds, replica: this.replica, now, ...(fields ? { fields } : {}) }, this.policy);
       });
+      this.clearStreak.delete(id);
+      if (condition.holds) this.held.add(id);
+      else this.held.delete(id);
+      if (change.next) this.active.set(id, change.next.alert);
+      else this.active.delete(id);
+      if (!change.event) return undefined;
+      if (change.event === 'alert.resolved') return { type: change.event, alert: { ...before!, status: 'resolved', resolvedAt: new Date(now).toISOString() } };
+      return { type: change.event, alert: change.next!.alert };
+    } catch (error) {
+      this.logger.error('alert state store failed', { alert: id, code: (error as { code?: unknown } | null)?.code, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
     }
-    if (this.detector) {
-      for (const [metric, value] of Object.entries(metrics)) {
-        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
-        if (this.anomalyMetrics && !this.anomalyMetrics.has(metric)) continue;
-        const verdict = this.detector.observe(metric, value);
-        if (!verdict.ready) continue;
-        const id = `anomaly:${metric}`;
-        conditions.push({
-          id,
-          holds: verdict.anomalous,
-          make: () => ({
-            id,
-            kind: 'anomaly',
-            name: `${metric}_anomaly`,
-            metric,
-            severity: this.anomalySeverity,
-            message: `Anomaly in ${metric}: ${format(value)} is ${format(Math.abs(verdict.zScore))} standard deviations from the recent mean ${format(verdict.mean)}`,
-            value,
-            threshold: verdict.bound,
-            baseline: { mean: verdict.mean, stdDev: verdict.stdDev, zScore: verdict.zScore },
-          }),
-        });
-      }
-    }
-    const now = new Date().toISOString();
-    const triggered: Alert[] = [];
-    const resolved: Alert[] = [];
-    for (const condition of conditions) {
-      const existing = this.active.get(condition.id);
-      if (condition.holds) {
-        this.clearStreak.delete(condition.id);
-        if (existing) {
-          const update = condition.make();
-          existing.count += 1;
-          existing.lastSeen = now;
-          existing.value = update.value;
-          existing.message = update.message;
-          existing.threshold = update.threshold;
-          if (update.baseline) existing.baseline = update.baseline;
-        } else {
-          const alert: Alert = { ...condition.make(), status: 'active', count: 1, firstSeen: now, lastSeen: now };
-          this.active.set(condition.id, alert);
-          triggered.push(structuredClone(alert));
-        }
-      } else if (existing) {
-        const streak = (this.clearStreak.get(condition.id) ?? 0) + 1;
-        if (streak < this.resolveAfter) {
-          this.clearStreak.set(condition.id, streak);
-          continue;
-        }
-        this.clearStreak.delete(condition.id);
-        this.active.delete(condition.id);
-        resolved.push({ ...structuredClone(existing), status: 'resolved', resolvedAt: now });
-      }
-    }
-    await Promise.all([
-      ...triggered.map((alert) => this.dispatch({ type: 'alert.triggered', alert, sentAt: now })),
-      ...resolved.map((alert) => this.dispatch({ type: 'alert.resolved', alert, sentAt: now })),
-    ]);
-    return { triggered, resolved, active: this.activeAlerts() };
   }
 
   private async dispatch(event: AlertEvent): Promise<void> {

@@ -102,8 +102,9 @@ export interface AlertLogger {
 }
 
 /**
- * Logs each event: critical/high alerts at `error`, medium at `warn`, low and resolutions at
- * `info`. Default logger `getLogger('alerting')`.
+ * Logs each event: critical/high alerts at `error`, medium at `warn`, low, de-escalations and
+ * resolutions at `info` (an escalation logs at the level of its new severity). Default logger
+ * `getLogger('alerting')`.
  *
  * @example
  * ```ts
@@ -118,6 +119,12 @@ export function loggerNotifier(logger: AlertLogger = getLogger('alerting')): Ale
       const meta = { alert };
       if (event.type === 'alert.resolved') {
         logger.info(`Alert resolved: ${alert.name} after ${alert.count} occurrence(s)`, meta);
+      } else if (event.type === 'alert.deescalated') {
+        logger.info(`Alert de-escalated to ${alert.severity}: ${alert.message}`, meta);
+      } else if (event.type === 'alert.escalated') {
+        const text = `Alert escalated to ${alert.severity}: ${alert.message}`;
+        if (alert.severity === 'critical' || alert.severity === 'high') logger.error(text, meta);
+        else logger.warn(text, meta);
       } else if (alert.severity === 'critical' || alert.severity === 'high') {
         logger.error(`Alert ${alert.severity}: ${alert.message}`, meta);
       } else if (alert.severity === 'medium') {

@@ -30,7 +30,10 @@ export interface Alert {
   kind: 'threshold' | 'anomaly';
   name: string;
   metric: string;
+  /** Current severity (raised by escalation, lowered again when the value improves). */
   severity: AlertSeverity;
+  /** The rule's own severity, where escalation starts and de-escalation stops. */
+  baseSeverity?: AlertSeverity;
   status: 'active' | 'resolved';
   message: string;
   /** Latest value seen while the alert was active. */
@@ -48,7 +51,8 @@ export interface Alert {
 
 /** The payload every notifier receives (and the webhook POSTs as JSON). */
 export interface AlertEvent {
-  type: 'alert.triggered' | 'alert.resolved';
+  /** `escalated` / `deescalated`: the alert, still active, changed severity by one step. */
+  type: 'alert.triggered' | 'alert.escalated' | 'alert.deescalated' | 'alert.resolved';
   alert: Alert;
   /** `source` option of the manager (e.g. the service name), when set. */
   source?: string;
@@ -66,6 +70,10 @@ export interface AlertNotifier {
 export interface AlertEvaluation {
   /** Alerts that became active in this evaluation (each notified once). */
   triggered: Alert[];
+  /** Alerts whose severity this evaluation raised one step (each notified). */
+  escalated: Alert[];
+  /** Alerts whose severity this evaluation lowered one step, the value having improved (each notified). */
+  deescalated: Alert[];
   /** Alerts that resolved in this evaluation (each notified once). */
   resolved: Alert[];
   /** Every alert active after this evaluation. */

@@ -40,6 +40,9 @@ export const KIT_ERROR_CODES = [
   'ERR_OAUTH_STATE_INVALID',
   // alerting
   'ERR_NOTIFIER_FAILED',
+  // health
+  'ERR_HEALTH_CHECK_FAILED',
+  'ERR_HEALTH_CHECK_TIMEOUT',
   // shutdown
   'ERR_SHUTDOWN_TIMEOUT',
 ] as const;

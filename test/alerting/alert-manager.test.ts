@@ -166,6 +166,31 @@ describe('AlertManager: anomaly detection', () => {
     assert.deepEqual(notifier.events.map((e) => e.alert.id), ['anomaly:b']);
   });
 
+  it('keeps a spike out of the baseline: the next anomaly soon after is still caught (median/MAD)', async () => {
+    const notifier = recordingNotifier();
+    const alerts = new AlertManager({ notifier, rules: [] });
+    for (let i = 0; i < 40; i++) await alerts.evaluate({ latencyMs: steady(i) });
+    assert.equal((await alerts.evaluate({ latencyMs: 500 })).triggered.length, 1);
+    for (let i = 41; i < 46; i++) await alerts.evaluate({ latencyMs: steady(i) });
+    // With a mean/standard deviation baseline the 500 ms spike inflates the deviation to ~80 and
+    // hides a 70 ms value for the next 30 samples.
+    const second = await alerts.evaluate({ latencyMs: 70 });
+    assert.equal(second.triggered.length, 1, 'the second anomaly is caught');
+    assert.ok(second.triggered[0]!.baseline!.mean < 52, `baseline stays near 50: ${second.triggered[0]!.baseline!.mean}`);
+    assert.deepEqual(notifier.events.map((e) => e.type), ['alert.triggered', 'alert.resolved', 'alert.triggered']);
+  });
+
+  it('accepts a lasting change of level as the new normal after relearnAfter anomalous samples', async () => {
+    const notifier = recordingNotifier();
+    const alerts = new AlertManager({ notifier, rules: [], anomaly: { relearnAfter: 5 } });
+    for (let i = 0; i < 20; i++) await alerts.evaluate({ queue: 100 + (i % 3) });
+    for (let i = 0; i < 5; i++) await alerts.evaluate({ queue: 300 + (i % 3) });
+    assert.equal(alerts.activeAlerts().length, 1, 'active while the shift is young');
+    const settled = await alerts.evaluate({ queue: 301 });
+    assert.equal(settled.resolved.length, 1, 'the new level is the baseline now');
+    assert.equal((await alerts.evaluate({ queue: 100 })).triggered.length, 1, 'and the old level is now the anomaly');
+  });
+
   it('does not alert on one stray error when the error rate sits at 0 (the static rule covers it)', async () => {
     const notifier = recordingNotifier();
     const alerts = new AlertManager({ notifier, rules: [] });
