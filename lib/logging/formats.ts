@@ -34,6 +34,42 @@ export function removeColorCodes(text: string): string {
   return text.indexOf('\x1B') < 0 && text.indexOf('\x9B') < 0 ? text : text.replace(ANSI_PATTERN, '');
 }
 
+// Line breaks and the other control characters a text line must not carry (tab is kept):
+// CR/LF, NEL, the Unicode line/paragraph separators, and C0/DEL left over after the ANSI strip.
+// eslint-disable-next-line no-control-regex
+const LINE_BREAKING = /[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r' };
+
+function escapeControl(char: string): string {
+  return ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` fit for one line of a text log: ANSI escapes removed, CR, LF and other control
+ * characters written as `\n`, `\r`, `\u0000` (CWE-117: user input inside a message must not
+ * start a forged log line).
+ */
+export function toLogLine(text: string): string {
+  const plain = removeColorCodes(text);
+  LINE_BREAKING.lastIndex = 0;
+  return LINE_BREAKING.test(plain) ? plain.replace(LINE_BREAKING, escapeControl) : plain;
+}
+
+/**
+ * A stack for the lines after a text record: frames keep their own lines, but every line that
+ * does not start with whitespace (only the error's message can produce one) is indented, so a
+ * message with a line break can never begin a line that looks like a new record.
+ */
+function stackLines(stack: string): string {
+  const lines = removeColorCodes(stack).split(/\r\n|\r|\n|\u2028|\u2029|\x85/);
+  let out = toLogLine(lines[0] ?? '');
+  for (let index = 1; index < lines.length; index += 1) {
+    const line = toLogLine(lines[index]!);
+    out += /^\s/.test(line) ? `\n${line}` : `\n    ${line}`;
+  }
+  return out;
+}
+
 const RESET = '\x1b[0m';
 const LEVEL_COLORS: Record<string, string> = {
   critical: '\x1b[1;31m',
@@ -121,16 +157,16 @@ function textLine(info: Info, structured: boolean, options: TextFormatOptions): 
   const color = colors ? LEVEL_COLORS[level] : undefined;
   const levelText = structured ? severity.padEnd(8) : severity;
   let line = `${String(info.timestamp ?? new Date().toISOString())} ${color ? color + levelText + RESET : levelText} `;
-  if (structured && typeof info.logger === 'string' && info.logger) line += `[${removeColorCodes(info.logger)}] `;
-  // Strip color codes from the message: a user-controlled value must not spoof colors (the reference's rule).
-  let message = removeColorCodes(messageText(info.message));
+  if (structured && typeof info.logger === 'string' && info.logger) line += `[${toLogLine(info.logger)}] `;
+  // A user-controlled message must neither spoof colors nor break the line (forged records).
+  let message = toLogLine(messageText(info.message));
   if (color && level !== 'info' && level !== 'http') message = color + message + RESET;
   line += message;
   if (options.fields !== false) {
-    for (const [key, value] of extraFields(info)) line += ` ${removeColorCodes(key)}=${removeColorCodes(renderValue(value))}`;
+    for (const [key, value] of extraFields(info)) line += ` ${toLogLine(key)}=${toLogLine(renderValue(value))}`;
   }
   const stack = typeof info.stack === 'string' ? info.stack : Object.values(info).find((value): value is Error => value instanceof Error)?.stack;
-  if (stack) line += `\n${removeColorCodes(stack)}`;
+  if (stack) line += `\n${stackLines(stack)}`;
   return line;
 }
 

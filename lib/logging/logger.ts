@@ -37,25 +37,34 @@ interface PipedTransport {
 const noop = (): void => undefined;
 
 /**
- * Synchronous dispatch, replacing winston's object-mode stream pipeline for the root logger
- * (and so for every child): the root format runs once, then each transport gets the same
- * level check and its own format on a shallow copy, exactly as winston-transport's `_write`
- * does, and its `log()` is called directly. Same records, same order, a fraction of the cost
- * (no Transform/pipe/Writable bookkeeping per record per transport), and one slow transport
- * can no longer stall the others through stream backpressure. A throwing format or transport
- * loses that record for that transport only.
+ * Synchronous dispatch, replacing the readable half of winston's object-mode stream pipeline
+ * for the root logger (and so for every child): the root format runs once, then each transport
+ * gets the same level check and its own format on a shallow copy, exactly as
+ * winston-transport's `_write` does, and its `log()` is called directly. Same records, same
+ * order, much less cost (no push/pipe/Writable bookkeeping per record per transport), and one
+ * slow transport can no longer stall the others through stream backpressure. A throwing format
+ * or transport loses that record for that transport only.
+ *
+ * It replaces `_transform` (the stream step `write()` ends in), never `write` itself: APM and
+ * OpenTelemetry instrumentations patch `winston.Logger.prototype.write` to add trace ids, and an
+ * own `write` on the root would hide their patch from every kit log line.
  */
-function fastWrite(this: winston.Logger, info: Info): boolean {
-  const logger = this as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: PipedTransport['format']; transports: PipedTransport[] };
-  if (logger.silent || !info) return true;
+function dispatchRecord(this: winston.Logger, info: Info, _encoding: unknown, callback: () => void): void {
+  dispatch(this, info);
+  callback();
+}
+
+function dispatch(self: winston.Logger, info: Info): void {
+  const logger = self as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: PipedTransport['format']; transports: PipedTransport[] };
+  if (logger.silent || !info) return;
   if (!info[LEVEL]) info[LEVEL] = info.level;
   let record: Info | boolean;
   try {
     record = logger.format ? logger.format.transform(info, logger.format.options) : info;
   } catch {
-    return true;
+    return;
   }
-  if (!record || record === true) return true;
+  if (!record || record === true) return;
   const priority = logger.levels[record[LEVEL] as string];
   for (const transport of logger.transports) {
     if (transport.silent || (record.exception === true && !transport.handleExceptions)) continue;
@@ -69,9 +78,8 @@ function fastWrite(this: winston.Logger, info: Info): boolean {
       // never let one transport break logging
     }
   }
-  return true;
 }
-Object.defineProperty(rootLogger, 'write', { value: fastWrite, writable: true, configurable: true });
+Object.defineProperty(rootLogger, '_transform', { value: dispatchRecord, writable: true, configurable: true });
 
 /** The transports the kit installed (replaced by each `configureLogging()`). */
 export const kitTransports = new Set<winston.transport>(rootLogger.transports);
