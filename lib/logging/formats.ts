@@ -8,7 +8,7 @@ import type { Logform } from 'winston';
 import { contextFieldsOf, getLogContextStore } from './context.js';
 import { levelPriority, severityOf } from './levels.js';
 import { safeJsonStringify, toSafeValue } from './safe-json.js';
-import { isSensitiveKey, REDACTED } from './redact.js';
+import { isSensitiveKey, redactionCensor, redactPaths } from './redact.js';
 
 const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
@@ -96,7 +96,8 @@ function messageText(value: unknown): string {
 /**
  * The root logger's format: turns logged Errors into message + stack, applies `%s` splat,
  * adds an ISO timestamp and the current request's log context (requestId, userId, fields).
- * Fields given with the record win over context fields. Installed by `configureLogging()`;
+ * Fields given with the record win over context fields; the configured redaction paths are
+ * applied here, once, for every transport. Installed by `configureLogging()`;
  * add it to your own winston loggers to get the same context.
  *
  * @example
@@ -119,6 +120,7 @@ export const logRecordFormat = winston.format((info: Info) => {
       if (record === info) record = Object.assign({}, info);
       record.timestamp = new Date().toISOString();
     }
+    record = redactPaths(record);
   } catch {
     // never break logging
   }
@@ -130,7 +132,7 @@ function extraFields(info: Info): [string, unknown][] {
   for (const key of Object.keys(info)) {
     if (OWN_KEYS.has(key)) continue;
     const value = info[key];
-    if (value !== undefined) out.push([key, isSensitiveKey(key) ? REDACTED : value]);
+    if (value !== undefined) out.push([key, isSensitiveKey(key) ? redactionCensor() : value]);
   }
   return out;
 }
@@ -224,7 +226,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   for (const key of Object.keys(info)) {
     if (OWN_KEYS.has(key)) continue;
     const value = info[key];
-    if (value !== undefined) out[key] = isSensitiveKey(key) ? REDACTED : value;
+    if (value !== undefined) out[key] = isSensitiveKey(key) ? redactionCensor() : value;
   }
   if (info.stack !== undefined) {
     out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);

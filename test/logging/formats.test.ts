@@ -83,12 +83,12 @@ describe('logging formats', () => {
       const memory = new MemoryTransport({ format: make() });
       const forged = 'login failed\n2026-01-01T00:00:00.000Z CRITICAL [auth] admin logged in\r\u2028x\u0007';
       const logger = loggerWith(memory).child({ logger: 'auth\nfake' });
-      logger.warning(forged, { user: 'bob\nfake=1', 'k\ney': 'v' });
+      logger.warning(forged, { user: 'bob\nfake=1', 'fi\neld': 'v' });
       logger.error(new Error('bad input\n2026-01-01T00:00:00.000Z CRITICAL forged'));
       const [warning, error] = memory.records.map((record) => String(record[MESSAGE]));
       assert.equal(warning!.split('\n').length, 1, JSON.stringify(warning));
       assert.ok(warning!.includes('login failed\\n2026-01-01T00:00:00.000Z CRITICAL [auth] admin logged in\\r\\u2028x\\u0007'), warning);
-      assert.ok(warning!.includes('k\\ney=v'), warning);
+      assert.ok(warning!.includes('fi\\neld=v'), warning);
       const lines = error!.split('\n');
       assert.ok(lines.length > 2, 'the stack keeps its frames on their own lines');
       assert.match(lines[0]!, /ERROR +(\[auth\\nfake\] )?bad input\\n2026-01-01T00:00:00.000Z CRITICAL forged$/);
