@@ -12,6 +12,7 @@ import { getLogContextStore, runWithLogContext, type LogContextStore } from './c
 import { levelPriority, LOG_LEVELS } from './levels.js';
 import { getRootLogger } from './logger.js';
 import { redactUrl } from './redact.js';
+import { routePatternOf } from './route-pattern.js';
 import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
 
@@ -58,9 +59,10 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
   return 0;
 }
 
+/** The full route pattern (mounts included), or the path without its query when no route matched. */
 function routePathOf(req: Request): string {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route && typeof route.path === 'string') return `${req.baseUrl ?? ''}${route.path}` || '/';
+  const pattern = routePatternOf(req);
+  if (pattern !== undefined) return pattern;
   const url = req.originalUrl ?? req.url ?? '/';
   const question = url.indexOf('?');
   return question < 0 ? url : url.slice(0, question);
