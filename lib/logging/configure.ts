@@ -13,6 +13,7 @@ import { CloudTransport, type CloudLoggingOptions } from './cloud.js';
 import { jsonFormat, simpleFormat, structuredFormat } from './formats.js';
 import { LOG_LEVEL_NAMES, LOG_LEVELS, STDERR_LEVELS, WINSTON_LEVEL_OF, type LogLevelName, type ReferenceLogLevel } from './levels.js';
 import { getRootLogger, kitTransports } from './logger.js';
+import { registerErrorReporter, unregisterErrorReporter } from './error-reporter.js';
 import { configureRedaction, type RedactOptions } from './redact.js';
 import { RotatingFileTransport } from './rotating-file.js';
 import { LOG_FORMATS, loadLoggingSettings, type LogFormatName, type LoggingSettings } from './settings.js';
@@ -198,6 +199,7 @@ export function configureLogging(options: ConfigureLoggingOptions = {}): winston
     kitTransports.add(transport as TransportStream);
   }
   configureRedaction(parsed.redact);
+  registerErrorReporter();
   state = { level, format, cloud, projectId: cloud?.projectId, logDir: fileEnabled ? logDir : undefined };
   unregisterShutdown?.();
   unregisterShutdown = onShutdown('logging', () => shutdownLogging().then(() => undefined), 'logs');
@@ -269,6 +271,8 @@ export async function shutdownLogging(options: ShutdownLoggingOptions = {}): Pro
       ...[...retiring].map((pending) => pending.then(Boolean, () => false)),
     ]);
     retiring.clear();
+    // Transports are closing: a late 5xx goes to stderr synchronously (configureLogging() takes it back).
+    unregisterErrorReporter();
     await Promise.all([drainStream(process.stdout, deadline), drainStream(process.stderr, deadline)]);
     return results.every(Boolean);
   } catch {

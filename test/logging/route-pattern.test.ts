@@ -13,7 +13,7 @@ import { parsePrometheus, total } from '../alerting/helpers.js';
 import { captureLogs, type MemoryTransport } from './helpers.js';
 
 forEachExpress('route pattern (access log path and metrics route label)', ({ name, create }) => {
-  const Router = name === 'express5' ? express5.Router : express4.Router;
+  const Router = name === 'express5' ? express5.Router : (express4 as unknown as typeof express5).Router;
   let memory: MemoryTransport;
   let registry: Registry;
   let app: Express;
