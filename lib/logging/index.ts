@@ -24,7 +24,7 @@ export { CloudTransport, type CloudLoggingOptions } from './cloud.js';
 // Request context without Express (jobs, queues, WebSockets) and inside requests.
 export { getLogContext, setLogContext, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
 // Express middlewares.
-export { requestContext, REQUEST_ID_PATTERN, type RequestContextOptions } from './middleware.js';
+export { requestContext, REQUEST_ID_PATTERN, type RequestContextOptions } from './request-context.js';
 export { accessLog, type AccessLogOptions } from './access-log.js';
 // Redaction used everywhere the kit logs; reuse it for your own fields.
 export { redactHeaders, redactUrl, isSensitiveHeader, isSensitiveParam } from './redact.js';

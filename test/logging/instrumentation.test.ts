@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
+import { resetKitWarnings } from '../../lib/config/warnings.js';
 import winston from 'winston';
 import { accessLog, getLogger, getRootLogger, requestContext } from '../../lib/logging/index.js';
 import { forEachExpress } from '../support/express.js';
@@ -49,5 +51,42 @@ forEachExpress('instrumentation of winston', ({ create }) => {
     assert.ok(messages.includes('from root'));
     assert.ok(messages.includes('from child'));
     assert.ok(memory.records.some((record) => record.logger === 'access' && record.traceId === 'trace-1'), 'access line carries the patched field');
+  });
+
+  it('requestContext() and accessLog() change no prototype: Express and Node request/response methods stay as they were', async () => {
+    const app = create();
+    const prototypes = [Object.getPrototypeOf(app.request), Object.getPrototypeOf(app.response), IncomingMessage.prototype, ServerResponse.prototype, app.request, app.response];
+    const names = ['on', 'addListener', 'once', 'write', 'end', 'requestId'];
+    const snapshot = () => prototypes.map((proto) => names.map((name) => Object.getOwnPropertyDescriptor(proto, name)?.value ?? Object.getOwnPropertyDescriptor(proto, name)?.get));
+    const before = snapshot();
+    app.use(requestContext(), accessLog());
+    app.get('/x', (req, res) => res.json({ requestId: req.requestId }));
+    const response = await request(app).get('/x').set('X-Request-Id', 'rid-proto').expect(200);
+    assert.equal(response.body.requestId, 'rid-proto', 'req.requestId is still set');
+    assert.deepEqual(snapshot(), before);
+    for (const proto of prototypes) assert.ok(!Object.getOwnPropertySymbols(proto).some((symbol) => String(symbol).includes('express-platform-kit')), 'no kit marker on a prototype');
+  });
+
+  it('accessLog() without requestContext() warns once (WARN_REQUEST_CONTEXT_MISSING) and still logs every request', async () => {
+    resetKitWarnings();
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const app = create();
+      app.use(accessLog());
+      app.get('/x', (_req, res) => res.send('hello'));
+      await request(app).get('/x').expect(200);
+      await request(app).get('/x').expect(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      const missing = warnings.filter((warning) => warning.code === 'WARN_REQUEST_CONTEXT_MISSING');
+      assert.equal(missing.length, 1, 'once per process');
+      assert.match(missing[0]!.message, /accessLog\(\).*requestContext\(\)/);
+      const lines = memory.records.filter((record) => record.logger === 'access');
+      assert.equal(lines.length, 2);
+      assert.equal(lines[0]!.bytes, 5);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
