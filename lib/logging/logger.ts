@@ -25,6 +25,20 @@ const rootLogger = winston.createLogger({
 });
 
 const LEVEL = Symbol.for('level');
+
+/**
+ * The stream `write` the root logger inherits unpatched: the one owned by the Writable prototype
+ * in its chain (winston's readable-stream), found by walking the chain, so an instrumentation
+ * that patched `Logger.prototype.write` before this module loaded is still noticed.
+ */
+function streamWriteOf(object: object): unknown {
+  for (let proto = Object.getPrototypeOf(object) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(proto, 'write') && (proto as { constructor?: { name?: string } }).constructor?.name === 'Writable') {
+      return (proto as { write: unknown }).write;
+    }
+  }
+  return undefined;
+}
 type Info = Record<string | symbol, unknown>;
 interface PipedTransport {
   silent?: boolean;
@@ -37,19 +51,29 @@ interface PipedTransport {
 const noop = (): void => undefined;
 
 /**
- * Synchronous dispatch, replacing the readable half of winston's object-mode stream pipeline
- * for the root logger (and so for every child): the root format runs once, then each transport
- * gets the same level check and its own format on a shallow copy, exactly as
- * winston-transport's `_write` does, and its `log()` is called directly. Same records, same
- * order, much less cost (no push/pipe/Writable bookkeeping per record per transport), and one
- * slow transport can no longer stall the others through stream backpressure. A throwing format
- * or transport loses that record for that transport only.
+ * Synchronous dispatch, replacing winston's object-mode stream pipeline for the root logger
+ * (and so for every child): the root format runs once, then each transport gets the same
+ * level check and its own format on a shallow copy, exactly as winston-transport's `_write`
+ * does, and its `log()` is called directly. Same records, same order, much less cost (no
+ * Writable/Transform/pipe bookkeeping per record per transport), and one slow transport can no
+ * longer stall the others through stream backpressure. A throwing format or transport loses
+ * that record for that transport only.
  *
- * It replaces `_transform` (the stream step `write()` ends in), never `write` itself: APM and
- * OpenTelemetry instrumentations patch `winston.Logger.prototype.write` to add trace ids, and an
- * own `write` on the root would hide their patch from every kit log line.
+ * APM agents and OpenTelemetry's winston instrumentation patch `winston.Logger.prototype.write`
+ * to add trace ids. The root's `write` therefore takes the fast path only while the `write` it
+ * inherits is still Node's `Writable.prototype.write`; once anything patched it (before or
+ * after this module loaded), every record goes through the patched method, which ends in the
+ * stream step `_transform`, replaced by the same dispatch. Nothing is hidden from an
+ * instrumentation.
  */
-function dispatchRecord(this: winston.Logger, info: Info, _encoding: unknown, callback: () => void): void {
+function dispatchWrite(this: winston.Logger, info: Info, encoding?: unknown, callback?: unknown): boolean {
+  const inherited = (Object.getPrototypeOf(this) as { write: (...args: unknown[]) => boolean }).write;
+  if (inherited !== STREAM_WRITE) return inherited.call(this, info, encoding, callback);
+  dispatch(this, info);
+  return true;
+}
+
+function dispatchTransform(this: winston.Logger, info: Info, _encoding: unknown, callback: () => void): void {
   dispatch(this, info);
   callback();
 }
@@ -79,7 +103,9 @@ function dispatch(self: winston.Logger, info: Info): void {
     }
   }
 }
-Object.defineProperty(rootLogger, '_transform', { value: dispatchRecord, writable: true, configurable: true });
+const STREAM_WRITE = streamWriteOf(rootLogger);
+Object.defineProperty(rootLogger, 'write', { value: dispatchWrite, writable: true, configurable: true });
+Object.defineProperty(rootLogger, '_transform', { value: dispatchTransform, writable: true, configurable: true });
 
 /** The transports the kit installed (replaced by each `configureLogging()`). */
 export const kitTransports = new Set<winston.transport>(rootLogger.transports);

@@ -85,6 +85,19 @@ function contextAddListener(this: EventEmitter, event: string | symbol, listener
 }
 
 /**
+ * Whether a body may still arrive (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length above
+ * 0). Only then can a listener be called from a later packet, outside the request's context; a
+ * request without a body keeps its object untouched (each own property added to a request
+ * object costs measurable CPU on every later access Express and Node make to it).
+ */
+function hasBody(req: Request): boolean {
+  const headers = req.headers;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/**
  * Listeners added to a request run in its context, even when the event comes from the socket:
  * callback-style body readers ('data'/'end' listeners) would otherwise run outside the request's
  * AsyncLocalStorage context when the body arrives in later packets. `on` and `addListener` are
@@ -151,7 +164,7 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     (req as WithRequestStore)[REQUEST_STORE] = store;
     req.requestId = requestId;
     if (echo && !res.headersSent) res.setHeader(header, requestId);
-    bindRequestListeners(req);
+    if (hasBody(req)) bindRequestListeners(req);
     runWithLogContext(store, next);
   };
 }
