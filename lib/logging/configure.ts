@@ -23,7 +23,7 @@ export interface ConfigureLoggingOptions {
   settings?: LoggingSettings;
   /** Environment read when `settings` is not given. */
   env?: Env;
-  /** Level: a reference name (`DEBUG`…`CRITICAL`, any case) or a winston level. Env `LOG_LEVEL`. */
+  /** Level: `DEBUG`…`CRITICAL` (any case) or a winston level name. Env `LOG_LEVEL`. */
   level?: string;
   /** `structured` | `json` | `simple`. Env `LOG_FORMAT`. */
   format?: LogFormatName;

@@ -21,8 +21,8 @@ type Info = Logform.TransformableInfo & Record<string | symbol, unknown>;
 const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|\x1B[ -/]*[0-~]/g;
 
 /**
- * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links). The
- * reference's `remove_color_codes`.
+ * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links): CSI, OSC and
+ * the other ESC sequences, 7- and 8-bit forms.
  *
  * @example
  * ```ts
@@ -200,7 +200,7 @@ export const structuredFormat = winston.format((info: Info, options?: unknown) =
 );
 
 /**
- * `2026-01-01T12:00:00.000Z INFO message` (the reference's SIMPLE format), fields and stack
+ * `2026-01-01T12:00:00.000Z INFO message` (no padding, no logger name), fields and stack
  * appended like {@link structuredFormat}.
  *
  * @example
@@ -250,7 +250,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
 export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record), undefined, true)));
 
 /**
- * Keeps only records strictly less severe than `level` (the reference's BelowLevelFilter):
+ * Keeps only records strictly less severe than `level` (to split one stream by severity):
  * `belowLevel('warning')` passes info and debug, drops warning, error and critical.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * A size-rotated file transport (the reference's RotatingFileHandler): `activity.log`,
+ * A size-rotated file transport: `activity.log`,
  * `activity.log.1` … `activity.log.<maxFiles>`, each at most `maxBytes` (a single line longer
  * than that gets a file of its own).
  *
