@@ -106,17 +106,17 @@ function hasBody(req: Request): boolean {
  * already set its own `on` on the request, that one is wrapped instead.
  */
 function bindRequestListeners(req: Request): void {
-  const target = req as unknown as Record<'on' | 'addListener', ListenerMethod>;
-  for (const method of ['on', 'addListener'] as const) {
-    if (!Object.prototype.hasOwnProperty.call(req, method)) {
-      target[method] = method === 'on' ? contextOn : contextAddListener;
-      continue;
-    }
-    const previous = target[method];
-    target[method] = function contextListener(this: EventEmitter, event: string | symbol, listener: Listener) {
-      return previous.call(this, event, boundListener(this, listener));
-    };
-  }
+  const target = req as unknown as { on: ListenerMethod; addListener: ListenerMethod };
+  // Named stores: a keyed store on Node's request object is slow and megamorphic.
+  target.on = Object.prototype.hasOwnProperty.call(req, 'on') ? contextListener(target.on) : contextOn;
+  target.addListener = Object.prototype.hasOwnProperty.call(req, 'addListener') ? contextListener(target.addListener) : contextAddListener;
+}
+
+/** Wraps an `on`/`addListener` something else already set on the request. */
+function contextListener(previous: ListenerMethod): ListenerMethod {
+  return function contextListenerMethod(this: EventEmitter, event: string | symbol, listener: Listener) {
+    return previous.call(this, event, boundListener(this, listener));
+  };
 }
 
 /**
