@@ -1,7 +1,7 @@
 /**
  * bench/logging: per-request cost of request-context logging to a JSON file, hello-world app.
  *
- *   flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts [--seconds 3] [--rounds 5] [--connections 16]
+ *   flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts [--seconds 3] [--rounds 5] [--connections 16] [--before <git ref>]
  *
  * Each candidate app runs in its own child process (bench/logging/server.ts); autocannon (as a
  * library) loads them in alternating short rounds from this process, so drifting machine load
@@ -11,10 +11,15 @@
  * (dependencies external), the way the peers run from node_modules: under tsx its TS sources
  * would pay for on-the-fly transpilation helpers (`__name` wrappers) on every request. Then import times: the logging module
  * without cloud logging vs loading @google-cloud/logging-winston.
+ *
+ * `--before <git ref>` adds `kit-before`: the logging module as it was at that commit, built the
+ * same way and loaded in the same alternating rounds, so a change is measured against its
+ * predecessor under the same machine load. Builds go to bench/.tmp (ignored by git).
  */
+import { execFileSync } from 'node:child_process';
 import { fork, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,13 +31,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '9' },
     connections: { type: 'string', default: '16' },
     out: { type: 'string', default: 'bench/logging/RESULTS.md' },
+    before: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const CANDIDATES = (process.env.EPK_BENCH_CANDIDATES?.split(',') ?? ['kit', 'express-winston', 'pino-http', 'none']) as Candidate[];
-type Candidate = 'kit' | 'express-winston' | 'pino-http' | 'none' | 'kit-context' | 'kit-access';
+const CANDIDATES = (process.env.EPK_BENCH_CANDIDATES?.split(',') ?? ['kit', ...(values.before ? ['kit-before'] : []), 'express-winston', 'pino-http', 'none']) as Candidate[];
+type Candidate = 'kit' | 'kit-before' | 'express-winston' | 'pino-http' | 'none' | 'kit-context' | 'kit-access' | 'kit-before-context' | 'kit-before-access';
 
 interface Server {
   child: ChildProcess;
@@ -62,12 +68,27 @@ async function load(port: number, durationSeconds: number): Promise<number> {
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 
-// The module as users get it (bundled JS, dependencies external), built with esbuild to a temp dir.
-const buildDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-bench-logging-'));
+// The module as users get it (bundled JS, dependencies external), built with esbuild to a temp
+// dir inside the repository (bench/.tmp), so its bare imports resolve from ./node_modules.
+mkdirSync(join(process.cwd(), 'bench', '.tmp'), { recursive: true });
+const buildDir = mkdtempSync(join(process.cwd(), 'bench', '.tmp', 'logging-'));
 const bundle = join(buildDir, 'logging.mjs');
 const esbuild = await import('esbuild');
-await esbuild.build({ entryPoints: ['lib/logging/index.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'error' });
+const build = (entry: string, outfile: string) => esbuild.build({ entryPoints: [entry], bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', outfile, logLevel: 'error' });
+await build('lib/logging/index.ts', bundle);
 process.env.EPK_KIT_MODULE = bundle;
+if (values.before) {
+  // The sources of lib/ at that commit, extracted next to the build and bundled the same way.
+  // A directory holding lib/ (an experiment) is used as it is.
+  let sources = values.before;
+  if (!existsSync(join(sources, 'lib', 'logging', 'index.ts'))) {
+    sources = join(buildDir, 'before');
+    mkdirSync(sources);
+    execFileSync('sh', ['-c', `git archive ${JSON.stringify(values.before)} lib | tar -x -C ${JSON.stringify(sources)}`]);
+  }
+  process.env.EPK_KIT_BEFORE_MODULE = join(buildDir, 'logging-before.mjs');
+  await build(join(sources, 'lib', 'logging', 'index.ts'), process.env.EPK_KIT_BEFORE_MODULE);
+}
 const dir = mkdtempSync(join(tmpdir(), 'epk-bench-logging-'));
 const servers = new Map<Candidate, Server>();
 for (const candidate of CANDIDATES) servers.set(candidate, await start(candidate, dir));
@@ -96,7 +117,9 @@ if (process.env.EPK_BENCH_CANDIDATES) {
 // Every candidate really wrote one line per request.
 const lineCounts: Record<string, number> = {};
 const countLines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
-lineCounts.kit = readdirSync(join(dir, 'kit')).filter((name) => name.startsWith('activity.log')).reduce((sum, name) => sum + countLines(join(dir, 'kit', name)), 0);
+for (const kit of CANDIDATES.filter((candidate) => candidate.startsWith('kit'))) {
+  lineCounts[kit] = readdirSync(join(dir, kit)).filter((name) => name.startsWith('activity.log')).reduce((sum, name) => sum + countLines(join(dir, kit, name)), 0);
+}
 lineCounts['express-winston'] = countLines(join(dir, 'express-winston.log'));
 lineCounts['pino-http'] = countLines(join(dir, 'pino-http.log'));
 const kitLine = readFileSync(join(dir, 'kit', 'activity.log'), 'utf8').split('\n')[0];
@@ -106,8 +129,8 @@ rmSync(dir, { recursive: true, force: true });
 // package, and the module with cloud logging enabled (configureLogging + the lazy load).
 function importMs(source: string): number {
   const runs: number[] = [];
-  // Inside node_modules so bare package names resolve from the script.
-  const scriptDir = mkdtempSync(join(process.cwd(), 'node_modules', '.epk-import-'));
+  // Inside the repository so bare package names resolve from the script.
+  const scriptDir = mkdtempSync(join(process.cwd(), 'bench', '.tmp', 'import-'));
   const file = join(scriptDir, 'import.mjs');
   writeFileSync(file, `const t = performance.now();\n${source}\nprocess.stdout.write(String(performance.now() - t));\n`);
   for (let i = 0; i < 5; i += 1) {
@@ -139,7 +162,9 @@ const ewRatio = pairedRps('express-winston');
 const pinoRatio = pairedRps('pino-http');
 const ewCpuRatio = pairedCpu('express-winston');
 const pinoCpuRatio = pairedCpu('pino-http');
-const command = `flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts --seconds ${seconds} --rounds ${rounds} --connections ${connections}`;
+const beforeRatio = values.before ? pairedRps('kit-before') : undefined;
+const beforeCpuRatio = values.before ? pairedCpu('kit-before') : undefined;
+const command = `flock /tmp/epk-bench.lock npx tsx bench/logging/run.ts --seconds ${seconds} --rounds ${rounds} --connections ${connections}${values.before ? ` --before ${values.before}` : ''}`;
 const report = `# bench/logging
 
 Hello-world Express 5 app, one JSON line per request written to a file; each candidate in its own
@@ -154,7 +179,8 @@ ${rows.join('\n')}
 
 - kit vs express-winston: **${ewRatio.toFixed(2)}×** req/s, **${ewCpuRatio.toFixed(2)}×** CPU per request (target ≥ 1.2×)
 - kit vs pino-http: **${pinoRatio.toFixed(2)}×** req/s, **${pinoCpuRatio.toFixed(2)}×** CPU per request (target ≥ 0.8×)
-
+${beforeRatio === undefined ? '' : `- kit vs kit-before (\`${values.before}\`): **${beforeRatio.toFixed(2)}×** req/s, **${beforeCpuRatio!.toFixed(2)}×** CPU per request
+`}
 The kit's line (requestContext() + accessLog(), json format):
 
     ${kitLine}

@@ -3,6 +3,7 @@
  * the candidate named on the command line:
  *   kit             requestContext() + accessLog(), configureLogging({ format: 'json', file: true }),
  *                   from the bundled JS in EPK_KIT_MODULE when set (peers run as shipped JS too)
+ *   kit-before      the same with the bundle of an earlier commit (EPK_KIT_BEFORE_MODULE, run.ts --before)
  *   express-winston expressWinston.logger() on a winston File transport with the json format
  *   pino-http       pinoHttp() on pino.destination(file)
  *   none            no logging (the ceiling)
@@ -27,12 +28,13 @@ app.use((_req, _res, next) => {
 async function middlewares(): Promise<RequestHandler[]> {
   if (variant.startsWith('kit')) {
     // The kit as users run it: the JS bundle run.ts builds (EPK_KIT_MODULE), else the TS sources.
-    const kitModule = process.env.EPK_KIT_MODULE;
+    const kitModule = variant.startsWith('kit-before') ? process.env.EPK_KIT_BEFORE_MODULE : process.env.EPK_KIT_MODULE;
     const { accessLog, configureLogging, requestContext } = (kitModule ? await import(kitModule) : await import('../../lib/logging/index.js')) as typeof import('../../lib/logging/index.js');
     configureLogging({ env: {}, console: false, file: true, logDir: join(dir, variant), format: 'json', fileMaxBytes: 1024 ** 3 });
-    // Diagnostic variants: kit-context (requestContext only), kit-access (accessLog only).
-    if (variant === 'kit-context') return [requestContext()];
-    if (variant === 'kit-access') return [accessLog()];
+    // Diagnostic variants: kit-context (requestContext only), kit-access (accessLog only), and
+    // kit-before-context / kit-before-access for the --before build.
+    if (variant.endsWith('-context')) return [requestContext()];
+    if (variant.endsWith('-access')) return [accessLog()];
     return [requestContext(), accessLog()];
   }
   if (variant === 'express-winston') {

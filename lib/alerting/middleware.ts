@@ -6,6 +6,7 @@ import type { Request, RequestHandler } from 'express';
 import { Counter, Histogram, Registry, type Metric } from 'prom-client';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
+import { routePatternOf } from '../logging/route-pattern.js';
 
 /**
  * The registry the kit uses when none is passed: dedicated (not prom-client's global
@@ -99,9 +100,10 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
   const routes = new Set<string>();
 
   const routeLabel = (req: Request): string => {
-    const route = req.route as { path?: unknown } | undefined;
-    if (!route || route.path === undefined) return parsed.unmatchedRoute;
-    const label = `${req.baseUrl ?? ''}${typeof route.path === 'string' ? route.path : String(route.path)}`.slice(0, 200) || '/';
+    // The full pattern, mounts included (`/users/:userId/orders/:id`): never a concrete id.
+    const pattern = routePatternOf(req);
+    if (pattern === undefined) return parsed.unmatchedRoute;
+    const label = pattern.slice(0, 200);
     if (routes.has(label)) return label;
     if (routes.size >= parsed.maxRoutes) return '<other>';
     routes.add(label);

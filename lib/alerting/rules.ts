@@ -2,7 +2,7 @@
 import type { AlertOperator, AlertRule } from './types.js';
 
 /**
- * The reference's defaults: cpu > 80 (high), memory > 85 (high), error rate > 0.05 (critical).
+ * The default rules: cpu > 80 (high), memory > 85 (high), error rate > 0.05 (critical).
  * `cpu` and `memory` are percentages (0–100), `errorRate` a fraction (0–1), as produced by
  * `collectProcessMetrics()` and `startAlertEvaluator()`.
  *

@@ -2,22 +2,17 @@
  * `accessLog()`: one line per finished or aborted request, with Cloud Logging's `httpRequest`
  * and trace fields when the cloud transport is on. Credentials are never logged.
  */
-import { ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
-import { getLogContextStore, runWithLogContext, type LogContextStore } from './context.js';
+import { expectRequestContext, getLogContextStore, requestStoreOf, runWithLogContext, type LogContextStore } from './context.js';
 import { levelPriority, LOG_LEVELS } from './levels.js';
 import { getRootLogger } from './logger.js';
 import { redactUrl } from './redact.js';
-import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
+import { routePatternOf } from './route-pattern.js';
 import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
-
-// Set by requestContext() (middleware.ts): the request's log context.
-const STORE = Symbol.for('express-platform-kit.logContext');
-type WithStore = Request & { [STORE]?: LogContextStore };
 
 export interface AccessLogOptions {
   /** Logger to write to. Default: the root logger, records tagged `logger: 'access'`. */
@@ -34,16 +29,16 @@ export interface AccessLogOptions {
 
 const accessSchema = z
   .object({
-    logger: z.any().optional(),
-    level: z.union([z.string(), z.function()]).optional(),
-    skip: z.function().optional(),
+    logger: z.custom<winston.Logger>((value) => value !== null && typeof value === 'object' && typeof (value as winston.Logger).write === 'function', { message: 'must be a winston logger' }).optional(),
+    level: z.union([z.string(), z.custom<(status: number, aborted: boolean) => string>((value) => typeof value === 'function')]).optional(),
+    skip: z.custom<(req: Request, res: Response) => boolean>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
     url: z.boolean().optional(),
     projectId: z.string().min(1).optional(),
   })
   .strict();
 
 const LEVEL = Symbol.for('level');
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what clean() strips from logged values (log injection)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern finds
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 function clean(value: unknown, max: number): string | undefined {
@@ -58,9 +53,10 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
   return 0;
 }
 
+/** The full route pattern (mounts included), or the path without its query when no route matched. */
 function routePathOf(req: Request): string {
-  const route = (req as { route?: { path?: unknown } }).route;
-  if (route && typeof route.path === 'string') return `${req.baseUrl ?? ''}${route.path}` || '/';
+  const pattern = routePatternOf(req);
+  if (pattern !== undefined) return pattern;
   const url = req.originalUrl ?? req.url ?? '/';
   const question = url.indexOf('?');
   return question < 0 ? url : url.slice(0, question);
@@ -79,7 +75,7 @@ function routePathOf(req: Request): string {
  * ```
  */
 export function accessLog(options: AccessLogOptions = {}): RequestHandler {
-  const parsed = parseOptions(accessSchema, options, 'accessLog() options') as AccessLogOptions;
+  const parsed = parseOptions(accessSchema, options, 'accessLog() options');
   // Default: the root logger with `logger: 'access'` in the record (what getLogger('access')
   // would add, without a child logger's extra copy of every record).
   const logger: winston.Logger = parsed.logger ?? getRootLogger();
@@ -109,7 +105,7 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false };
     // Kept on the request's log-context store when there is one (a field on a small object of
     // ours is cheaper than one more property on Node's response object).
-    const store = (req as WithStore)[STORE];
+    const store = expectRequestContext(req, 'accessLog()');
     if (store) (store as StoreWithAccess)[ACCESS] = state;
     else (res as WithAccess)[ACCESS] = state;
     countBodyBytes(res);
@@ -119,7 +115,6 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
 }
 
 const ACCESS = Symbol.for('express-platform-kit.accessLog');
-const COUNTING = Symbol.for('express-platform-kit.countingWrites');
 interface AccessState {
   req: Request;
   res: Response;
@@ -131,35 +126,49 @@ type WithAccess = Response & { [ACCESS]?: AccessState };
 type StoreWithAccess = LogContextStore & { [ACCESS]?: AccessState };
 
 function accessStateOf(res: WithAccess): AccessState | undefined {
-  const store = (res.req as WithStore | undefined)?.[STORE] as StoreWithAccess | undefined;
+  const store = res.req ? (requestStoreOf(res.req) as StoreWithAccess | undefined) : undefined;
   return store?.[ACCESS] ?? res[ACCESS];
 }
 type WriteMethod = (this: WithAccess, ...args: unknown[]) => unknown;
 
+// Shared functions (no closure per response) calling what the response inherits, which is what
+// `res.write`/`res.end` were before accessLog() set its own property.
+function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown): unknown {
+  const state = accessStateOf(this);
+  if (state) state.bytes += chunkBytes(chunk, encoding);
+  // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
+  return (Object.getPrototypeOf(this).write as WriteMethod).apply(this, arguments as unknown as unknown[]);
+}
+function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown): unknown {
+  const state = accessStateOf(this);
+  if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
+  // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
+  return (Object.getPrototypeOf(this).end as WriteMethod).apply(this, arguments as unknown as unknown[]);
+}
+
 /**
- * Counts response body bytes: `write`/`end` are wrapped once on Express's response prototype
- * (they only count for responses with an access-log state), or on the response itself without
- * Express.
+ * Counts response body bytes: `write`/`end` are set on this response object only (no prototype
+ * is touched), the way compression and on-headers wrap a response. When something already set
+ * its own `write`/`end` on the response, that one is wrapped instead.
  */
 function countBodyBytes(res: Response): void {
-  const proto = expressPrototypeOf(res, ServerResponse.prototype);
-  const target = proto ?? (res as unknown as Record<string | symbol, unknown>);
-  patchOnce(target, COUNTING, () => {
-    const write = target.write as WriteMethod;
-    const end = target.end as WriteMethod;
-    defineMethod(target, 'write', function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown) {
-      const state = accessStateOf(this);
-      if (state) state.bytes += chunkBytes(chunk, encoding);
-      // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged to the patched write
-      return write.apply(this, arguments as unknown as unknown[]);
-    });
-    defineMethod(target, 'end', function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown) {
-      const state = accessStateOf(this);
-      if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
-      // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged to the patched end
-      return end.apply(this, arguments as unknown as unknown[]);
-    });
-  });
+  const target = res as unknown as { write: WriteMethod; end: WriteMethod };
+  // Named stores (not a loop over method names): a keyed store on Node's response object is a
+  // slow, megamorphic operation, measured as the kit's most expensive line per request.
+  if (Object.prototype.hasOwnProperty.call(res, 'write')) target.write = countingOwn(target.write, false);
+  else target.write = countingWrite;
+  if (Object.prototype.hasOwnProperty.call(res, 'end')) target.end = countingOwn(target.end, true);
+  else target.end = countingEnd;
+}
+
+/** Wraps a `write`/`end` something else already set on the response. */
+function countingOwn(previous: WriteMethod, isEnd: boolean): WriteMethod {
+  return function countingOwnMethod(this: WithAccess, chunk: unknown, encoding: unknown) {
+    const state = accessStateOf(this);
+    if (state && !(isEnd && typeof chunk === 'function')) state.bytes += chunkBytes(chunk, encoding);
+    // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
+    return previous.apply(this, arguments as unknown as unknown[]);
+  };
 }
 
 function writeAccessLine(
@@ -189,7 +198,7 @@ function writeAccessLine(
   if (loggerName) record.logger = loggerName;
   if (aborted) record.aborted = true;
   if (logUrl) record.url = clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096);
-  const store = (req as WithStore)[STORE] ?? getLogContextStore();
+  const store = requestStoreOf(req) ?? getLogContextStore();
   const { cloud, projectId: cloudProject } = getLoggingState();
   if (cloud) {
     const seconds = durationMs / 1000;

@@ -13,7 +13,7 @@
 import TransportStream from 'winston-transport';
 import { emitKitWarning } from '../config/warnings.js';
 import { CLOUD_LEVEL_CODES } from './levels.js';
-import { isSensitiveKey, REDACTED } from './redact.js';
+import { isSensitiveKey, redactionCensor } from './redact.js';
 import { toSafeValue } from './safe-json.js';
 
 /** Fields the Google transport promotes to the LogEntry itself: passed through untouched. */
@@ -37,7 +37,7 @@ function cloudRecordOf(info: Record<string | symbol, unknown>): Record<string | 
     } else if (key === 'message') {
       out.message = typeof value === 'string' ? value : JSON.stringify(toSafeValue(value));
     } else if (isSensitiveKey(key)) {
-      out[key] = REDACTED;
+      out[key] = redactionCensor();
     } else {
       out[key] = typeof value === 'object' || typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol' ? toSafeValue(value) : value;
     }

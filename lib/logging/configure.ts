@@ -13,6 +13,8 @@ import { CloudTransport, type CloudLoggingOptions } from './cloud.js';
 import { jsonFormat, simpleFormat, structuredFormat } from './formats.js';
 import { LOG_LEVEL_NAMES, LOG_LEVELS, STDERR_LEVELS, WINSTON_LEVEL_OF, type LogLevelName, type ReferenceLogLevel } from './levels.js';
 import { getRootLogger, kitTransports } from './logger.js';
+import { registerErrorReporter, unregisterErrorReporter } from './error-reporter.js';
+import { configureRedaction, type RedactOptions } from './redact.js';
 import { RotatingFileTransport } from './rotating-file.js';
 import { LOG_FORMATS, loadLoggingSettings, type LogFormatName, type LoggingSettings } from './settings.js';
 
@@ -21,7 +23,7 @@ export interface ConfigureLoggingOptions {
   settings?: LoggingSettings;
   /** Environment read when `settings` is not given. */
   env?: Env;
-  /** Level: a reference name (`DEBUG`…`CRITICAL`, any case) or a winston level. Env `LOG_LEVEL`. */
+  /** Level: `DEBUG`…`CRITICAL` (any case) or a winston level name. Env `LOG_LEVEL`. */
   level?: string;
   /** `structured` | `json` | `simple`. Env `LOG_FORMAT`. */
   format?: LogFormatName;
@@ -39,13 +41,40 @@ export interface ConfigureLoggingOptions {
   fileMaxFiles?: number;
   /** Google Cloud Logging: `true`, `false` or transport options. Env `ENABLE_CLOUD_LOGGING`, `CLOUD_LOGGING_MODE`. */
   cloud?: boolean | CloudLoggingOptions;
-  /** More transports managed with the kit's (replaced on the next call, flushed on shutdown). */
-  transports?: TransportStream[];
+  /**
+   * More transports managed with the kit's (replaced on the next call, flushed on shutdown).
+   * Anything winston accepts: a transport from any copy of winston/winston-transport (a linked
+   * package, a monorepo), an object-mode stream with `log()`, or a legacy `{ log() }` object.
+   */
+  transports?: LogTransport[];
+  /**
+   * Redaction: more sensitive `names` (headers, record fields at any depth, query parameters),
+   * record `paths` (`user.email`, `body.*.card`) and the `censor` value (default `[REDACTED]`).
+   * The built-in list always applies. Each call replaces the previous `redact`.
+   */
+  redact?: RedactOptions;
+}
+
+/** A transport winston accepts (checked by shape, never with `instanceof`). */
+export type LogTransport = TransportStream | { log(...args: never[]): unknown };
+
+/** What winston's `logger.add()` accepts: an emitter with `log()`; a stream must be in object mode. */
+function isTransportLike(value: unknown): value is LogTransport {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as { log?: unknown; on?: unknown; pipe?: unknown; _writableState?: { objectMode?: boolean } };
+  // winston listens for 'error'/'warn' on every transport, legacy ones included.
+  if (typeof candidate.log !== 'function' || typeof candidate.on !== 'function') return false;
+  const isStream = typeof candidate.pipe === 'function' && candidate._writableState !== undefined;
+  return !isStream || candidate._writableState?.objectMode === true || candidate.log.length > 2;
+}
+
+function isSettings(value: unknown): value is LoggingSettings {
+  return value !== null && typeof value === 'object' && typeof (value as LoggingSettings).level === 'string' && typeof (value as LoggingSettings).logDir === 'string';
 }
 
 const optionsSchema = z
   .object({
-    settings: z.any().optional(),
+    settings: z.custom<LoggingSettings>(isSettings, { message: 'must come from loadLoggingSettings()' }).optional(),
     env: z.record(z.string(), z.string().optional()).optional(),
     level: z.string().optional(),
     format: z.enum(LOG_FORMATS).optional(),
@@ -55,8 +84,16 @@ const optionsSchema = z
     logDir: z.string().min(1).optional(),
     fileMaxBytes: z.number().int().min(1024).optional(),
     fileMaxFiles: z.number().int().min(0).max(1000).optional(),
-    cloud: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
-    transports: z.array(z.instanceof(TransportStream)).optional(),
+    cloud: z.union([z.boolean(), z.custom<CloudLoggingOptions>((value) => value !== null && typeof value === 'object' && !Array.isArray(value))]).optional(),
+    transports: z.array(z.custom<LogTransport>(isTransportLike, { message: 'must be a winston transport (an event emitter with log())' })).optional(),
+    redact: z
+      .object({
+        names: z.array(z.string().trim().min(1).max(64)).optional(),
+        paths: z.array(z.string().regex(/^[^.\s]+(?:\.[^.\s]+)*$/, 'must be a dot path like user.email')).optional(),
+        censor: z.string().max(100).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -110,7 +147,7 @@ class NullTransport extends TransportStream {
  * ```
  */
 export function configureLogging(options: ConfigureLoggingOptions = {}): winston.Logger {
-  const parsed = parseOptions(optionsSchema, options, 'configureLogging() options') as ConfigureLoggingOptions;
+  const parsed = parseOptions(optionsSchema, options, 'configureLogging() options');
   const settings = parsed.settings ?? loadLoggingSettings(parsed.env);
   const level = parsed.level !== undefined ? resolveLevel(parsed.level) : settings.level;
   const cloudEnabled = parsed.cloud === undefined ? settings.enableCloudLogging : parsed.cloud !== false;
@@ -124,7 +161,7 @@ export function configureLogging(options: ConfigureLoggingOptions = {}): winston
   const maxBytes = parsed.fileMaxBytes ?? settings.fileMaxBytes;
   const maxFiles = parsed.fileMaxFiles ?? settings.fileMaxFiles;
 
-  const transports: TransportStream[] = [];
+  const transports: LogTransport[] = [];
   if (consoleEnabled) {
     transports.push(new winston.transports.Console({ stderrLevels: [...STDERR_LEVELS], format: formatFor(format, colors) }));
   }
@@ -158,9 +195,11 @@ export function configureLogging(options: ConfigureLoggingOptions = {}): winston
   kitTransports.clear();
   root.level = level;
   for (const transport of transports) {
-    root.add(transport);
-    kitTransports.add(transport);
+    root.add(transport as TransportStream);
+    kitTransports.add(transport as TransportStream);
   }
+  configureRedaction(parsed.redact);
+  registerErrorReporter();
   state = { level, format, cloud, projectId: cloud?.projectId, logDir: fileEnabled ? logDir : undefined };
   unregisterShutdown?.();
   unregisterShutdown = onShutdown('logging', () => shutdownLogging().then(() => undefined), 'logs');
@@ -232,6 +271,8 @@ export async function shutdownLogging(options: ShutdownLoggingOptions = {}): Pro
       ...[...retiring].map((pending) => pending.then(Boolean, () => false)),
     ]);
     retiring.clear();
+    // Transports are closing: a late 5xx goes to stderr synchronously (configureLogging() takes it back).
+    unregisterErrorReporter();
     await Promise.all([drainStream(process.stdout, deadline), drainStream(process.stderr, deadline)]);
     return results.every(Boolean);
   } catch {

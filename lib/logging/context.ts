@@ -4,6 +4,7 @@
  * logger passed around. Core logic: no Express here (the middleware fills the store).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { emitKitWarning } from '../config/warnings.js';
 
 /** Fields attached to every record of the current context. */
 export type LogContextFields = Record<string, unknown>;
@@ -106,4 +107,40 @@ export function contextFieldsOf(store: LogContextStore): LogContextFields {
   }
   for (const key of Object.keys(store.fields)) out[key] = store.fields[key];
   return out;
+}
+
+/**
+ * Where `requestContext()` keeps a request's store on the request object (one symbol, shared
+ * with `accessLog()` and any kit middleware that needs the context).
+ */
+export const REQUEST_STORE: unique symbol = Symbol.for('express-platform-kit.logContext') as never;
+
+/** A request as the kit's middlewares see it. */
+export type WithRequestStore = object & { [REQUEST_STORE]?: LogContextStore };
+
+/** The log context `requestContext()` opened for `req`, or undefined. */
+export function requestStoreOf(req: object): LogContextStore | undefined {
+  return (req as WithRequestStore)[REQUEST_STORE];
+}
+
+/**
+ * For kit middlewares that rely on `requestContext()`: returns the request's store, and when
+ * there is none warns once per `who` (WARN_REQUEST_CONTEXT_MISSING) that its lines will carry
+ * no request id (emitKitWarning keeps it to once per process and `who`).
+ *
+ * @example
+ * ```ts
+ * const store = expectRequestContext(req, 'accessLog()')
+ * ```
+ */
+export function expectRequestContext(req: object, who: string): LogContextStore | undefined {
+  const store = (req as WithRequestStore)[REQUEST_STORE];
+  if (!store) {
+    emitKitWarning(
+      'WARN_REQUEST_CONTEXT_MISSING',
+      `${who} ran for a request that requestContext() did not open: its log lines carry no requestId or userId. Mount requestContext() first (app.use(requestContext(), ...)).`,
+      who,
+    );
+  }
+  return store;
 }

@@ -8,7 +8,7 @@ import type { Logform } from 'winston';
 import { contextFieldsOf, getLogContextStore } from './context.js';
 import { levelPriority, severityOf } from './levels.js';
 import { safeJsonStringify, toSafeValue } from './safe-json.js';
-import { isSensitiveKey, REDACTED } from './redact.js';
+import { isSensitiveKey, redactionCensor, redactPaths } from './redact.js';
 
 const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
@@ -18,11 +18,12 @@ type Info = Logform.TransformableInfo & Record<string | symbol, unknown>;
 // ANSI escape sequences: CSI (ESC [ … final byte, and the 8-bit CSI 0x9B), OSC (ESC ] … BEL or
 // ESC \), and the other ESC sequences (optional intermediates 0x20–0x2F, then a final byte
 // 0x30–0x7E: ESC 7, ESC c, ESC ( B …).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences are what this strips
 const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ -/]*[@-~]|\x1B[ -/]*[0-~]/g;
 
 /**
- * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links). The
- * reference's `remove_color_codes`.
+ * `text` without any ANSI escape sequence (colors, cursor moves, OSC titles/links): CSI, OSC and
+ * the other ESC sequences, 7- and 8-bit forms.
  *
  * @example
  * ```ts
@@ -32,6 +33,42 @@ const ANSI_PATTERN = /\x1B\][^\x07\x1B]*(?:\x07|\x1B\\)?|(?:\x1B\[|\x9B)[0-?]*[ 
 export function removeColorCodes(text: string): string {
   if (typeof text !== 'string') return String(text);
   return text.indexOf('\x1B') < 0 && text.indexOf('\x9B') < 0 ? text : text.replace(ANSI_PATTERN, '');
+}
+
+// Line breaks and the other control characters a text line must not carry (tab is kept):
+// CR/LF, NEL, the Unicode line/paragraph separators, and C0/DEL left over after the ANSI strip.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern finds
+const LINE_BREAKING = /[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r' };
+
+function escapeControl(char: string): string {
+  return ESCAPES[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` fit for one line of a text log: ANSI escapes removed, CR, LF and other control
+ * characters written as `\n`, `\r`, `\u0000` (CWE-117: user input inside a message must not
+ * start a forged log line).
+ */
+export function toLogLine(text: string): string {
+  const plain = removeColorCodes(text);
+  LINE_BREAKING.lastIndex = 0;
+  return LINE_BREAKING.test(plain) ? plain.replace(LINE_BREAKING, escapeControl) : plain;
+}
+
+/**
+ * A stack for the lines after a text record: frames keep their own lines, but every line that
+ * does not start with whitespace (only the error's message can produce one) is indented, so a
+ * message with a line break can never begin a line that looks like a new record.
+ */
+function stackLines(stack: string): string {
+  const lines = removeColorCodes(stack).split(/\r\n|\r|\n|\u2028|\u2029|\x85/);
+  let out = toLogLine(lines[0] ?? '');
+  for (let index = 1; index < lines.length; index += 1) {
+    const line = toLogLine(lines[index]!);
+    out += /^\s/.test(line) ? `\n${line}` : `\n    ${line}`;
+  }
+  return out;
 }
 
 const RESET = '\x1b[0m';
@@ -60,7 +97,8 @@ function messageText(value: unknown): string {
 /**
  * The root logger's format: turns logged Errors into message + stack, applies `%s` splat,
  * adds an ISO timestamp and the current request's log context (requestId, userId, fields).
- * Fields given with the record win over context fields. Installed by `configureLogging()`;
+ * Fields given with the record win over context fields; the configured redaction paths are
+ * applied here, once, for every transport. Installed by `configureLogging()`;
  * add it to your own winston loggers to get the same context.
  *
  * @example
@@ -83,6 +121,7 @@ export const logRecordFormat = winston.format((info: Info) => {
       if (record === info) record = Object.assign({}, info);
       record.timestamp = new Date().toISOString();
     }
+    record = redactPaths(record);
   } catch {
     // never break logging
   }
@@ -94,7 +133,7 @@ function extraFields(info: Info): [string, unknown][] {
   for (const key of Object.keys(info)) {
     if (OWN_KEYS.has(key)) continue;
     const value = info[key];
-    if (value !== undefined) out.push([key, isSensitiveKey(key) ? REDACTED : value]);
+    if (value !== undefined) out.push([key, isSensitiveKey(key) ? redactionCensor() : value]);
   }
   return out;
 }
@@ -121,16 +160,16 @@ function textLine(info: Info, structured: boolean, options: TextFormatOptions): 
   const color = colors ? LEVEL_COLORS[level] : undefined;
   const levelText = structured ? severity.padEnd(8) : severity;
   let line = `${String(info.timestamp ?? new Date().toISOString())} ${color ? color + levelText + RESET : levelText} `;
-  if (structured && typeof info.logger === 'string' && info.logger) line += `[${removeColorCodes(info.logger)}] `;
-  // Strip color codes from the message: a user-controlled value must not spoof colors (the reference's rule).
-  let message = removeColorCodes(messageText(info.message));
+  if (structured && typeof info.logger === 'string' && info.logger) line += `[${toLogLine(info.logger)}] `;
+  // A user-controlled message must neither spoof colors nor break the line (forged records).
+  let message = toLogLine(messageText(info.message));
   if (color && level !== 'info' && level !== 'http') message = color + message + RESET;
   line += message;
   if (options.fields !== false) {
-    for (const [key, value] of extraFields(info)) line += ` ${removeColorCodes(key)}=${removeColorCodes(renderValue(value))}`;
+    for (const [key, value] of extraFields(info)) line += ` ${toLogLine(key)}=${toLogLine(renderValue(value))}`;
   }
   const stack = typeof info.stack === 'string' ? info.stack : Object.values(info).find((value): value is Error => value instanceof Error)?.stack;
-  if (stack) line += `\n${removeColorCodes(stack)}`;
+  if (stack) line += `\n${stackLines(stack)}`;
   return line;
 }
 
@@ -162,7 +201,7 @@ export const structuredFormat = winston.format((info: Info, options?: unknown) =
 );
 
 /**
- * `2026-01-01T12:00:00.000Z INFO message` (the reference's SIMPLE format), fields and stack
+ * `2026-01-01T12:00:00.000Z INFO message` (no padding, no logger name), fields and stack
  * appended like {@link structuredFormat}.
  *
  * @example
@@ -188,7 +227,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   for (const key of Object.keys(info)) {
     if (OWN_KEYS.has(key)) continue;
     const value = info[key];
-    if (value !== undefined) out[key] = isSensitiveKey(key) ? REDACTED : value;
+    if (value !== undefined) out[key] = isSensitiveKey(key) ? redactionCensor() : value;
   }
   if (info.stack !== undefined) {
     out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
@@ -212,7 +251,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
 export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record), undefined, true)));
 
 /**
- * Keeps only records strictly less severe than `level` (the reference's BelowLevelFilter):
+ * Keeps only records strictly less severe than `level` (to split one stream by severity):
  * `belowLevel('warning')` passes info and debug, drops warning, error and critical.
  *
  * @example

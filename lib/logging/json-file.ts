@@ -1,5 +1,5 @@
 /**
- * The reference's JsonFileHandler: a file that always holds the latest record as pretty JSON
+ * A file that always holds the latest record as pretty JSON, rewritten on every record
  * (handy for "what was the last thing that happened" debugging and for tests).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The kit's winston level set: the reference's Python levels (critical, error, warning, info,
+ * The kit's winston level set: Python's logging levels (critical, error, warning, info,
  * debug) plus winston's npm names (warn, http, verbose, silly) as aliases, so code written for
  * plain winston (`logger.warn(...)`) keeps working on the kit's loggers.
  */
@@ -20,7 +20,7 @@ export const LOG_LEVELS = {
 /** A winston level name of the kit's level set. */
 export type LogLevelName = keyof typeof LOG_LEVELS;
 
-/** The reference's `LOG_LEVEL` names. */
+/** The `LOG_LEVEL` names (Python's logging level names). */
 export const LOG_LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 export type ReferenceLogLevel = (typeof LOG_LEVEL_NAMES)[number];
 

@@ -25,6 +25,20 @@ const rootLogger = winston.createLogger({
 });
 
 const LEVEL = Symbol.for('level');
+
+/**
+ * The stream `write` the root logger inherits unpatched: the one owned by the Writable prototype
+ * in its chain (winston's readable-stream), found by walking the chain, so an instrumentation
+ * that patched `Logger.prototype.write` before this module loaded is still noticed.
+ */
+function streamWriteOf(object: object): unknown {
+  for (let proto = Object.getPrototypeOf(object) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(proto, 'write') && (proto as { constructor?: { name?: string } }).constructor?.name === 'Writable') {
+      return (proto as { write: unknown }).write;
+    }
+  }
+  return undefined;
+}
 type Info = Record<string | symbol, unknown>;
 interface PipedTransport {
   silent?: boolean;
@@ -40,22 +54,41 @@ const noop = (): void => undefined;
  * Synchronous dispatch, replacing winston's object-mode stream pipeline for the root logger
  * (and so for every child): the root format runs once, then each transport gets the same
  * level check and its own format on a shallow copy, exactly as winston-transport's `_write`
- * does, and its `log()` is called directly. Same records, same order, a fraction of the cost
- * (no Transform/pipe/Writable bookkeeping per record per transport), and one slow transport
- * can no longer stall the others through stream backpressure. A throwing format or transport
- * loses that record for that transport only.
+ * does, and its `log()` is called directly. Same records, same order, much less cost (no
+ * Writable/Transform/pipe bookkeeping per record per transport), and one slow transport can no
+ * longer stall the others through stream backpressure. A throwing format or transport loses
+ * that record for that transport only.
+ *
+ * APM agents and OpenTelemetry's winston instrumentation patch `winston.Logger.prototype.write`
+ * to add trace ids. The root's `write` therefore takes the fast path only while the `write` it
+ * inherits is still Node's `Writable.prototype.write`; once anything patched it (before or
+ * after this module loaded), every record goes through the patched method, which ends in the
+ * stream step `_transform`, replaced by the same dispatch. Nothing is hidden from an
+ * instrumentation.
  */
-function fastWrite(this: winston.Logger, info: Info): boolean {
-  const logger = this as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: PipedTransport['format']; transports: PipedTransport[] };
-  if (logger.silent || !info) return true;
+function dispatchWrite(this: winston.Logger, info: Info, encoding?: unknown, callback?: unknown): boolean {
+  const inherited = (Object.getPrototypeOf(this) as { write: (...args: unknown[]) => boolean }).write;
+  if (inherited !== STREAM_WRITE) return inherited.call(this, info, encoding, callback);
+  dispatch(this, info);
+  return true;
+}
+
+function dispatchTransform(this: winston.Logger, info: Info, _encoding: unknown, callback: () => void): void {
+  dispatch(this, info);
+  callback();
+}
+
+function dispatch(self: winston.Logger, info: Info): void {
+  const logger = self as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: PipedTransport['format']; transports: PipedTransport[] };
+  if (logger.silent || !info) return;
   if (!info[LEVEL]) info[LEVEL] = info.level;
   let record: Info | boolean;
   try {
     record = logger.format ? logger.format.transform(info, logger.format.options) : info;
   } catch {
-    return true;
+    return;
   }
-  if (!record || record === true) return true;
+  if (!record || record === true) return;
   const priority = logger.levels[record[LEVEL] as string];
   for (const transport of logger.transports) {
     if (transport.silent || (record.exception === true && !transport.handleExceptions)) continue;
@@ -69,9 +102,10 @@ function fastWrite(this: winston.Logger, info: Info): boolean {
       // never let one transport break logging
     }
   }
-  return true;
 }
-Object.defineProperty(rootLogger, 'write', { value: fastWrite, writable: true, configurable: true });
+const STREAM_WRITE = streamWriteOf(rootLogger);
+Object.defineProperty(rootLogger, 'write', { value: dispatchWrite, writable: true, configurable: true });
+Object.defineProperty(rootLogger, '_transform', { value: dispatchTransform, writable: true, configurable: true });
 
 /** The transports the kit installed (replaced by each `configureLogging()`). */
 export const kitTransports = new Set<winston.transport>(rootLogger.transports);

@@ -1,13 +1,18 @@
 /**
- * Redaction of credentials before anything is logged: sensitive headers (Authorization,
- * Cookie, Set-Cookie, X-API-Key…), token-looking query parameters (token, access_token,
- * api_key, key, code, password, secret…) and record fields with those names.
+ * Redaction of credentials before anything is logged. One list of sensitive names serves every
+ * place the kit logs: header names (`redactHeaders`, a logged `headers` object), record fields
+ * at any depth (every format, the Cloud transport) and query parameters of logged URLs
+ * (`redactUrl`). Names are compared without case, `-` and `_` (`X-Auth-Token`, `x_auth_token`
+ * and `xAuthToken` are one name), and any name ending in `token`, `secret`, `password`,
+ * `apikey` or `privatekey` is sensitive too. `configureLogging({ redact })` extends the list
+ * (names, and dot paths of record fields) and sets the censor.
  */
 
-/** What a redacted value is replaced with. */
+/** The default censor: what a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-const SENSITIVE_HEADERS = new Set([
+/** The built-in names (compared normalized: lowercase, without `-` and `_`). */
+export const DEFAULT_REDACTED_NAMES: readonly string[] = [
   'authorization',
   'proxy-authorization',
   'cookie',
@@ -17,23 +22,18 @@ const SENSITIVE_HEADERS = new Set([
   'x-access-token',
   'x-csrf-token',
   'x-xsrf-token',
-]);
-
-const SENSITIVE_PARAMS = new Set([
   'token',
   'access_token',
   'refresh_token',
   'id_token',
   'api_key',
-  'apikey',
-  'api-key',
   'key',
-  'code',
   'password',
   'passwd',
   'pwd',
   'secret',
   'client_secret',
+  'private_key',
   'signature',
   'sig',
   'auth',
@@ -41,31 +41,81 @@ const SENSITIVE_PARAMS = new Set([
   'sessionid',
   'jwt',
   'assertion',
-  'state',
-]);
+  'credential',
+  'credentials',
+];
 
-const SENSITIVE_KEY_PATTERN = /^(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|password|passwd|secret|client_secret|token|access_token|refresh_token|id_token|api_key|apikey|apiKey|accessToken|refreshToken|idToken|clientSecret|privateKey|private_key|jwt|credentials?)$/i;
+/**
+ * Names that are credentials only as query parameters: OAuth callback URLs carry the
+ * authorization code and the CSRF state under them, while a record field `code` is an error
+ * code and `state` a state name (the kit's modules log both).
+ */
+export const QUERY_ONLY_REDACTED_NAMES: readonly string[] = ['code', 'state'];
+const queryOnly = new Set(QUERY_ONLY_REDACTED_NAMES);
 
-/** True when a record field or header with this name holds a credential. */
-export function isSensitiveKey(key: string): boolean {
-  let known = sensitiveKeyCache.get(key);
+const SENSITIVE_SUFFIX = /(?:token|secret|password|passwd|apikey|privatekey)$/;
+
+/** What `configureLogging({ redact })` accepts (the shape of pino-http's `redact`). */
+export interface RedactOptions {
+  /** More sensitive names: headers, record fields at any depth and query parameters. */
+  names?: string[];
+  /** Dot paths of record fields to redact wherever the name is (`user.email`, `body.*.card`; `*` is any one key). */
+  paths?: string[];
+  /** The replacement value. Default `[REDACTED]`. */
+  censor?: string;
+}
+
+/** Lowercase, without `-`, `_` and spaces: the form names are compared in. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+let names = new Set(DEFAULT_REDACTED_NAMES.map(normalizeName));
+let paths: string[][] = [];
+let censor = REDACTED;
+// Record keys repeat endlessly (message, requestId, status…): remember the answer.
+const verdicts = new Map<string, boolean>();
+
+/**
+ * Replaces the user part of the list (the built-in names always stay). Called by
+ * `configureLogging()` with its `redact` option; calling it without options restores the
+ * defaults.
+ */
+export function configureRedaction(options: RedactOptions = {}): void {
+  names = new Set([...DEFAULT_REDACTED_NAMES, ...(options.names ?? [])].map(normalizeName));
+  paths = (options.paths ?? []).map((path) => path.split('.'));
+  censor = options.censor ?? REDACTED;
+  verdicts.clear();
+}
+
+/** The current censor value. */
+export function redactionCensor(): string {
+  return censor;
+}
+
+/** True when a header, record field or query parameter with this name holds a credential. */
+export function isSensitiveName(name: string): boolean {
+  let known = verdicts.get(name);
   if (known === undefined) {
-    known = key.length <= 40 && SENSITIVE_KEY_PATTERN.test(key);
-    if (sensitiveKeyCache.size >= 4096) sensitiveKeyCache.clear();
-    sensitiveKeyCache.set(key, known);
+    const normalized = name.length <= 64 ? normalizeName(name.trim()) : '';
+    known = normalized !== '' && (names.has(normalized) || SENSITIVE_SUFFIX.test(normalized));
+    if (verdicts.size >= 4096) verdicts.clear();
+    verdicts.set(name, known);
   }
   return known;
 }
-// Record keys repeat endlessly (message, requestId, status…): remember the answer.
-const sensitiveKeyCache = new Map<string, boolean>();
 
-/** True for a header that carries credentials (case-insensitive). */
-export function isSensitiveHeader(name: string): boolean {
-  return SENSITIVE_HEADERS.has(name.toLowerCase());
+/** A record field name that holds a credential (the same list as headers and parameters). */
+export const isSensitiveKey = isSensitiveName;
+/** A header that carries credentials (case-insensitive; the same list). */
+export const isSensitiveHeader = isSensitiveName;
+/** A query parameter that usually carries a credential (the same list, plus `code` and `state`). */
+export function isSensitiveParam(name: string): boolean {
+  return isSensitiveName(name) || queryOnly.has(normalizeName(name.trim()));
 }
 
 /**
- * A copy of `headers` with credential headers replaced by `[REDACTED]`.
+ * A copy of `headers` with credential headers replaced by the censor.
  *
  * @example
  * ```ts
@@ -74,13 +124,13 @@ export function isSensitiveHeader(name: string): boolean {
  */
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = isSensitiveHeader(name) ? REDACTED : value;
+  for (const [name, value] of Object.entries(headers)) out[name] = isSensitiveName(name) ? censor : value;
   return out;
 }
 
 /**
- * A URL (absolute or a path with query) with token-looking query values replaced by
- * `[REDACTED]`; the rest is kept byte for byte.
+ * A URL (absolute or a path with query) with credential query values replaced by the censor;
+ * the rest is kept byte for byte.
  *
  * @example
  * ```ts
@@ -101,13 +151,33 @@ export function redactUrl(url: string): string {
     } catch {
       name = rawName;
     }
-    return equals >= 0 && isSensitiveParam(name) ? `${rawName}=${REDACTED}` : part;
+    return equals >= 0 && isSensitiveParam(name) ? `${rawName}=${censor}` : part;
   });
   return `${url.slice(0, question)}?${parts.join('&')}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
-/** True for a query parameter name that usually carries a credential. */
-export function isSensitiveParam(name: string): boolean {
-  const lower = name.trim().toLowerCase();
-  return SENSITIVE_PARAMS.has(lower) || /(?:token|secret|password|api[_-]?key)$/.test(lower);
+function redactAt(value: unknown, path: string[], index: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const segment = path[index]!;
+  const last = index === path.length - 1;
+  const object = value as Record<string, unknown>;
+  const keys = segment === '*' ? Object.keys(object) : Object.prototype.hasOwnProperty.call(object, segment) ? [segment] : [];
+  let copy: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const next = last ? censor : redactAt(object[key], path, index + 1);
+    if (next === object[key]) continue;
+    copy ??= Array.isArray(object) ? (object.slice() as unknown as Record<string, unknown>) : Object.assign({}, object);
+    copy[key] = next;
+  }
+  return copy ?? value;
+}
+
+/**
+ * `record` with the configured paths redacted: copied along each path that exists (never
+ * mutated, another holder of the objects keeps its values), unchanged when no path is set.
+ */
+export function redactPaths<T extends object>(record: T): T {
+  let out = record;
+  for (const path of paths) out = redactAt(out, path, 0) as T;
+  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * A size-rotated file transport (the reference's RotatingFileHandler): `activity.log`,
+ * A size-rotated file transport: `activity.log`,
  * `activity.log.1` … `activity.log.<maxFiles>`, each at most `maxBytes` (a single line longer
  * than that gets a file of its own).
  *
@@ -9,8 +9,17 @@
  * written in batches with synchronous writes, once per event-loop turn, and rotation (close,
  * rename, reopen) happens between two batches, synchronously: no line can be written twice,
  * reordered or lost, and the queue is also flushed on process exit.
+ *
+ * Several processes may share one file (cluster or PM2 workers with the default `./logs`).
+ * Each batch is appended with O_APPEND, so lines of different processes never overwrite each
+ * other; before each batch the transport checks that its descriptor is still the file at
+ * `filename` (another process may have rotated it) and reopens it when not; the size that
+ * decides a rotation is the file's real size, not the bytes this process wrote; and one
+ * process at a time rotates (a lock directory next to the file), after checking that nobody
+ * rotated the file in between. A process that has not noticed a rotation yet writes its next
+ * batch to `.1`, where it is kept: no line is lost or written twice.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import TransportStream from 'winston-transport';
 import { emitKitWarning } from '../config/warnings.js';
@@ -27,6 +36,42 @@ export interface RotatingFileTransportOptions extends TransportStream.TransportS
 }
 
 const liveTransports = new Set<RotatingFileTransport>();
+/** A rotation lock older than this was left by a process that died while rotating. */
+const STALE_LOCK_MS = 10_000;
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** mkdir is atomic across processes: whoever creates the directory holds the lock. */
+function acquireLock(path: string): boolean {
+  try {
+    mkdirSync(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+  }
+  try {
+    if (Date.now() - statSync(path).mtimeMs < STALE_LOCK_MS) return false;
+    rmdirSync(path);
+    mkdirSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function releaseLock(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // removed as stale by another process: nothing to release
+  }
+}
 let exitHookInstalled = false;
 
 function flushAllOnExit(): void {
@@ -46,6 +91,8 @@ export class RotatingFileTransport extends TransportStream {
   readonly maxBytes: number;
   readonly maxFiles: number;
   private fd: number | undefined;
+  /** Inode of the open file, to notice a rotation by another process. */
+  private inode = 0;
   private size = 0;
   private queue: string[] = [];
   private scheduled = false;
@@ -85,7 +132,7 @@ export class RotatingFileTransport extends TransportStream {
     const lines = this.queue;
     this.queue = [];
     try {
-      if (this.fd === undefined) this.open();
+      this.followPath();
       let batch = '';
       let batchBytes = 0;
       for (const line of lines) {
@@ -95,6 +142,7 @@ export class RotatingFileTransport extends TransportStream {
           batch = '';
           batchBytes = 0;
           this.rotate();
+          if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate();
         }
         batch += line;
         batchBytes += bytes;
@@ -113,6 +161,35 @@ export class RotatingFileTransport extends TransportStream {
     this.size += buffer.length;
   }
 
+  /**
+   * Makes the descriptor the file at `filename` again (reopened when another process rotated
+   * or removed it) and takes the file's real size, which other processes grow too.
+   */
+  private followPath(): void {
+    if (this.fd === undefined) return this.open();
+    let current: number | undefined;
+    try {
+      current = statSync(this.filename).ino;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (current !== this.inode) {
+      this.closeFd();
+      return this.open();
+    }
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private closeFd(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = undefined;
+  }
+
   private open(): void {
     try {
       this.fd = openSync(this.filename, 'a');
@@ -122,13 +199,31 @@ export class RotatingFileTransport extends TransportStream {
       mkdirSync(dirname(this.filename), { recursive: true });
       this.fd = openSync(this.filename, 'a');
     }
-    this.size = fstatSync(this.fd).size;
+    const stats = fstatSync(this.fd);
+    this.size = stats.size;
+    this.inode = stats.ino;
     liveTransports.add(this);
   }
 
+  /**
+   * Rotates, unless another process is rotating (its lock exists) or has rotated since our last
+   * look (the path is another file now): then the current file is simply reopened.
+   */
   private rotate(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    const ours = this.inode;
+    this.closeFd();
+    const lock = `${this.filename}.rotating`;
+    if (acquireLock(lock)) {
+      try {
+        if (inodeOf(this.filename) === ours) this.shiftFiles();
+      } finally {
+        releaseLock(lock);
+      }
+    }
+    this.open();
+  }
+
+  private shiftFiles(): void {
     if (this.maxFiles === 0) {
       rmSync(this.filename, { force: true });
     } else {
@@ -142,7 +237,6 @@ export class RotatingFileTransport extends TransportStream {
       }
       renameSync(this.filename, `${this.filename}.1`);
     }
-    this.open();
   }
 
   private reportFailure(error: unknown): void {
@@ -156,14 +250,7 @@ export class RotatingFileTransport extends TransportStream {
   /** Flushes and closes the file; a later record reopens it. */
   override close(): void {
     this.flushSync();
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-    }
-    this.fd = undefined;
+    this.closeFd();
     liveTransports.delete(this);
   }
 }

@@ -4,7 +4,7 @@
  * under sensitive keys (authorization, cookie, token, password…) are replaced by
  * `[REDACTED]` at any depth.
  */
-import { isSensitiveKey, REDACTED } from './redact.js';
+import { isSensitiveKey, redactionCensor } from './redact.js';
 
 const MAX_DEPTH = 12;
 
@@ -65,7 +65,7 @@ export function toSafeValue(value: unknown, ancestors: WeakSet<object> = new Wea
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(object)) {
         if (isSensitiveKey(key)) {
-          out[key] = REDACTED;
+          out[key] = redactionCensor();
           continue;
         }
         let item: unknown;

@@ -1,5 +1,5 @@
 /**
- * Logging settings from the environment: the reference's LOG_LEVEL, ENABLE_FILE_LOGGING,
+ * Logging settings from the environment: LOG_LEVEL (Python-style names), ENABLE_FILE_LOGGING,
  * ENABLE_CLOUD_LOGGING and LOG_DIR, plus LOG_FORMAT, LOG_COLOR, CLOUD_LOGGING_MODE and the file
  * size/count limits. Bad values fail at startup with one ConfigError listing them all.
  */
@@ -14,7 +14,7 @@ export const LOG_FORMATS = ['simple', 'structured', 'json'] as const;
 export type LogFormatName = (typeof LOG_FORMATS)[number];
 
 export interface LoggingSettings {
-  /** The reference's level name (`LOG_LEVEL`). */
+  /** The `LOG_LEVEL` name (`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`). */
   levelName: ReferenceLogLevel;
   /** The winston level it maps to (`DEBUG`→debug, `WARNING`→warning, `CRITICAL`→critical…). */
   level: LogLevelName;
@@ -42,7 +42,7 @@ const schema = z.object({
   LOG_FILE_MAX_FILES: envInt({ min: 0, max: 1000, default: 3 }),
 });
 
-/** Default LOG_DIR: a `logs` folder in the working directory (the reference uses a `logs` folder next to the package). */
+/** Default LOG_DIR: a `logs` folder in the working directory (shared by every process started there; see rotating-file.ts). */
 export const DEFAULT_LOG_DIR = 'logs';
 
 /**

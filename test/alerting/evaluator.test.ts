@@ -109,12 +109,20 @@ describe('process metrics', () => {
   it('reports CPU % from cpuUsage deltas and memory % of the available memory', () => {
     const sample = createProcessSampler();
     sample();
-    const until = Date.now() + 150;
-    while (Date.now() < until) {
-      // busy: this interval uses CPU
+    // Busy until this process has used 100 ms of CPU (wall time varies on a shared machine).
+    const started = process.hrtime.bigint();
+    const cpuStart = process.cpuUsage();
+    const giveUp = Date.now() + 5000;
+    let used = 0;
+    while (used < 100_000 && Date.now() < giveUp) {
+      const delta = process.cpuUsage(cpuStart);
+      used = delta.user + delta.system;
     }
     const busy = sample();
-    assert.ok(busy.cpu > 10 && busy.cpu <= 100, `cpu ${busy.cpu}`);
+    const wallMicros = Number(process.hrtime.bigint() - started) / 1000;
+    const atLeast = (used / wallMicros / busy.cpuCores) * 100;
+    assert.ok(busy.cpu > 0 && busy.cpu <= 100, `cpu ${busy.cpu}`);
+    assert.ok(busy.cpu >= atLeast * 0.5, `cpu ${busy.cpu}%, this loop alone used ${atLeast.toFixed(1)}%`);
     assert.ok(busy.memory > 0 && busy.memory <= 100);
     assert.ok(busy.memoryLimitBytes >= busy.rssBytes);
     assert.ok(busy.cpuCores > 0);

@@ -78,6 +78,26 @@ describe('logging formats', () => {
     assert.ok(removeColorCodes(line).endsWith('WARNING  fake green text'));
   });
 
+  for (const [name, make] of [['structured', () => structuredFormat({ colors: false })], ['simple', () => simpleFormat()]] as const) {
+    it(`${name}: CR/LF and other control characters in user input cannot forge log lines (CWE-117)`, () => {
+      const memory = new MemoryTransport({ format: make() });
+      const forged = 'login failed\n2026-01-01T00:00:00.000Z CRITICAL [auth] admin logged in\r\u2028x\u0007';
+      const logger = loggerWith(memory).child({ logger: 'auth\nfake' });
+      logger.warning(forged, { user: 'bob\nfake=1', 'fi\neld': 'v' });
+      logger.error(new Error('bad input\n2026-01-01T00:00:00.000Z CRITICAL forged'));
+      const [warning, error] = memory.records.map((record) => String(record[MESSAGE]));
+      assert.equal(warning!.split('\n').length, 1, JSON.stringify(warning));
+      assert.ok(warning!.includes('login failed\\n2026-01-01T00:00:00.000Z CRITICAL [auth] admin logged in\\r\\u2028x\\u0007'), warning);
+      assert.ok(warning!.includes('fi\\neld=v'), warning);
+      const lines = error!.split('\n');
+      assert.ok(lines.length > 2, 'the stack keeps its frames on their own lines');
+      assert.match(lines[0]!, /ERROR +(\[auth\\nfake\] )?bad input\\n2026-01-01T00:00:00.000Z CRITICAL forged$/);
+      assert.equal(lines[1], 'Error: bad input');
+      for (const line of lines.slice(2)) assert.match(line, /^\s/, `continuation line starts with whitespace: ${JSON.stringify(line)}`);
+      assert.ok(!lines.slice(1).some((line) => line.startsWith('2026-')), 'no line starts like a record');
+    });
+  }
+
   it('simple: timestamp, level, message', () => {
     const memory = new MemoryTransport({ format: simpleFormat() });
     loggerWith(memory).info('hello');

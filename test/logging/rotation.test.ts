@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,25 +104,94 @@ describe('logging rotation', function () {
 });
 
 describe('rotating file failures', () => {
-  it('a vanished log directory costs the lines of one batch and one coded warning, then logging resumes', async () => {
+  it('a vanished log directory is recreated before the next batch: no line lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epk-rot-'));
+    const transport = new RotatingFileTransport({ filename: join(dir, 'gone', 'app.log'), maxBytes: 1024, maxFiles: 2, format: winston.format.printf((info) => String(info.message)) });
+    const logger = winston.createLogger({ levels: { ...LOG_LEVELS }, transports: [transport] });
+    rmSync(join(dir, 'gone'), { recursive: true, force: true });
+    for (let i = 0; i < 10; i += 1) logger.info(`- line ${i}`);
+    transport.flushSync();
+    logger.info('still alive');
+    transport.close();
+    assert.deepEqual(lineNumbers(join(dir, 'gone'), 'app.log'), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.match(readFileSync(join(dir, 'gone', 'app.log'), 'utf8'), /still alive\n$/);
+  });
+
+  it('an unwritable log path costs the lines of that batch and one coded warning, then logging resumes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'epk-rot-'));
     const warnings: Error[] = [];
     const onWarning = (warning: Error) => warnings.push(warning);
     process.on('warning', onWarning);
     try {
-      const transport = new RotatingFileTransport({ filename: join(dir, 'gone', 'app.log'), maxBytes: 1024, maxFiles: 2, format: winston.format.printf((info) => String(info.message)) });
+      const transport = new RotatingFileTransport({ filename: join(dir, 'blocked', 'app.log'), maxBytes: 1024, maxFiles: 2, format: winston.format.printf((info) => String(info.message)) });
       const logger = winston.createLogger({ levels: { ...LOG_LEVELS }, transports: [transport] });
-      rmSync(join(dir, 'gone'), { recursive: true, force: true });
+      rmSync(join(dir, 'blocked'), { recursive: true, force: true });
+      writeFileSync(join(dir, 'blocked'), 'a file where the directory was');
       for (let i = 0; i < 100; i += 1) logger.info(`line ${i} ${'x'.repeat(40)}`);
       transport.flushSync();
+      rmSync(join(dir, 'blocked'), { force: true });
       logger.info('still alive');
       transport.close();
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(readFileSync(join(dir, 'gone', 'app.log'), 'utf8'), 'still alive\n', 'the directory is recreated and logging resumes');
+      assert.equal(readFileSync(join(dir, 'blocked', 'app.log'), 'utf8'), 'still alive\n', 'the directory is recreated and logging resumes');
       const codes = warnings.map((warning) => (warning as Error & { code?: string }).code);
       assert.ok(codes.includes('WARN_LOG_FILE_WRITE_FAILED'), JSON.stringify(codes));
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe('logging files shared by several processes', function () {
+  this.timeout(120_000);
+
+  it('two real processes on one activity.log (cluster/PM2): no line twice, each process keeps a contiguous newest run, the quiet one its last 20', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epk-multiproc-'));
+    const start = (role: string): ChildProcess =>
+      fork(join(import.meta.dirname, 'fixtures', 'file-writer.ts'), [], {
+        execArgv: ['--import', 'tsx'],
+        env: { PATH: process.env.PATH ?? '', LOG_DIR: dir, WRITER_ROLE: role, WRITER_LINES: '20000' },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+    const message = (child: ChildProcess, key: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        child.on('message', (value) => {
+          if (value && typeof value === 'object' && key in value) resolve(value as Record<string, unknown>);
+        });
+        child.once('exit', (code) => reject(new Error(`writer exited (${code}) before "${key}"`)));
+      });
+    const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
+    const quiet = start('quiet');
+    const quietExited = exited(quiet);
+    const quietDone = message(quiet, 'done');
+    await message(quiet, 'ready');
+    const busy = start('busy');
+    const busyExited = exited(busy);
+    const busyDone = await message(busy, 'done');
+    quiet.send('stop');
+    const quietResult = await quietDone;
+    await Promise.all([quietExited, busyExited]);
+
+    const seen = new Map<string, number[]>([['busy', []], ['quiet', []]]);
+    const counts = new Map<string, number>();
+    for (const file of readdirSync(dir).filter((name) => name.startsWith('activity.log'))) {
+      if (file.endsWith('.rotating')) continue;
+      for (const text of readFileSync(join(dir, file), 'utf8').split('\n')) {
+        const match = /\b(busy|quiet)-(\d+) x+$/.exec(text);
+        if (!match) continue;
+        counts.set(match[0], (counts.get(match[0]) ?? 0) + 1);
+        seen.get(match[1]!)!.push(Number(match[2]));
+      }
+    }
+    for (const [line, count] of counts) assert.equal(count, 1, `${line.slice(0, 12)} written ${count} times`);
+    for (const [role, total] of [['busy', busyDone.lines], ['quiet', quietResult.lines]] as const) {
+      const numbers = seen.get(role)!.sort((a, b) => a - b);
+      assert.ok(numbers.length > 0, `${role} kept some lines`);
+      assert.equal(numbers.at(-1), (total as number) - 1, `${role}'s last line is kept`);
+      assert.equal(numbers.length, numbers.at(-1)! - numbers[0]! + 1, `${role}'s kept lines are contiguous (only the oldest rotated away)`);
+    }
+    assert.ok(seen.get('quiet')!.length >= 20, 'the quiet process kept at least its last 20 lines');
+    assert.ok(!readdirSync(dir).some((name) => name.endsWith('.rotating')), 'no rotation lock left behind');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

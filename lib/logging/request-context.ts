@@ -1,17 +1,15 @@
 /**
- * Express glue: `requestContext()` opens the per-request log context (`accessLog()` is in
- * access-log.ts).
+ * `requestContext()`: the Express middleware that opens the per-request log context. Everything
+ * it sets lives on the request object itself (no prototype of Express or Node is changed).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
-import { bindToLogContext, runWithLogContext, type LogContextFields, type LogContextStore } from './context.js';
+import { bindToLogContext, REQUEST_STORE, requestStoreOf, runWithLogContext, type LogContextFields, type LogContextStore, type WithRequestStore } from './context.js';
 import { cloudTraceFields, parseTraceHeaders } from './trace.js';
-import { defineMethod, expressPrototypeOf, patchOnce } from './prototype.js';
 
 declare global {
   namespace Express {
@@ -21,9 +19,6 @@ declare global {
     }
   }
 }
-
-const STORE = Symbol.for('express-platform-kit.logContext');
-type WithStore = Request & { [STORE]?: LogContextStore };
 
 /** A valid incoming request id: 1–128 characters of `A–Z a–z 0–9 . _ : -`. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,7 +40,7 @@ const contextSchema = z
   .object({
     header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name').optional(),
     trustIncoming: z.boolean().optional(),
-    generate: z.function().optional(),
+    generate: z.custom<() => string>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
     echo: z.boolean().optional(),
     projectId: z.string().min(1).optional(),
   })
@@ -68,62 +63,59 @@ function userFieldsOf(req: Request): LogContextFields | undefined {
 
 type Listener = (...args: unknown[]) => void;
 type ListenerMethod = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
-const LISTENERS_BOUND = Symbol.for('express-platform-kit.requestListenersBound');
 
-function bindListener(emitter: EventEmitter, original: ListenerMethod, event: string | symbol, listener: Listener): EventEmitter {
-  const store = (emitter as unknown as { [STORE]?: LogContextStore })[STORE];
-  if (!store || typeof listener !== 'function') return original.call(emitter, event, listener);
+/** `listener` wrapped to run in the request's context (or as is outside one). */
+function boundListener(emitter: EventEmitter, listener: Listener): Listener {
+  const store = requestStoreOf(emitter);
+  if (!store || typeof listener !== 'function') return listener;
   const bound = bindToLogContext(store, listener) as Listener & { listener?: unknown };
   // EventEmitter#removeListener matches `.listener`, so removing the original still works.
   bound.listener = listener;
-  return original.call(emitter, event, bound);
+  return bound;
+}
+
+// One shared function per method (no closure per request): it calls the method the request
+// inherits, which is what `req.on` was before requestContext() set its own property.
+function contextOn(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
+  return (Object.getPrototypeOf(this).on as ListenerMethod).call(this, event, boundListener(this, listener));
+}
+function contextAddListener(this: EventEmitter, event: string | symbol, listener: Listener): EventEmitter {
+  return (Object.getPrototypeOf(this).addListener as ListenerMethod).call(this, event, boundListener(this, listener));
 }
 
 /**
- * Listeners added to a request while in its context run in it, even when the event comes from
- * the socket: callback-style body readers ('data'/'end' listeners) would otherwise run outside
- * the request's AsyncLocalStorage context when the body arrives in later packets. `on` and
- * `addListener` are wrapped once on Express's request prototype (they only bind for requests
- * that have a context); `once` goes through `this.on`, so its wrapper is bound too and still
- * removes itself. Without Express, the request object itself gets the wrappers.
+ * Whether a body may still arrive (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length above
+ * 0). Only then can a listener be called from a later packet, outside the request's context; a
+ * request without a body keeps its object untouched (each own property added to a request
+ * object costs measurable CPU on every later access Express and Node make to it).
+ */
+function hasBody(req: Request): boolean {
+  const headers = req.headers;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  return length !== undefined && length !== '0';
+}
+
+/**
+ * Listeners added to a request run in its context, even when the event comes from the socket:
+ * callback-style body readers ('data'/'end' listeners) would otherwise run outside the request's
+ * AsyncLocalStorage context when the body arrives in later packets. `on` and `addListener` are
+ * set on this request object only (nothing process-wide: no prototype is touched); `once` goes
+ * through `this.on`, so its wrapper is bound too and still removes itself. When something
+ * already set its own `on` on the request, that one is wrapped instead.
  */
 function bindRequestListeners(req: Request): void {
-  const proto = expressPrototypeOf(req, IncomingMessage.prototype);
-  const target = proto ?? (req as unknown as Record<string | symbol, unknown>);
-  patchOnce(target, LISTENERS_BOUND, () => {
-    for (const method of ['on', 'addListener'] as const) {
-      const original = target[method] as ListenerMethod;
-      defineMethod(target, method, function (this: EventEmitter, event: string | symbol, listener: Listener) {
-        return bindListener(this, original, event, listener);
-      });
-    }
-  });
+  const target = req as unknown as { on: ListenerMethod; addListener: ListenerMethod };
+  // Named stores: a keyed store on Node's request object is slow and megamorphic.
+  target.on = Object.prototype.hasOwnProperty.call(req, 'on') ? contextListener(target.on) : contextOn;
+  target.addListener = Object.prototype.hasOwnProperty.call(req, 'addListener') ? contextListener(target.addListener) : contextAddListener;
 }
 
-const REQUEST_ID_GETTER = Symbol.for('express-platform-kit.requestIdGetter');
-
-/**
- * `req.requestId` reads the context's id: a getter defined once on Express's request prototype
- * (no property added per request); without Express, an own property.
- */
-function exposeRequestId(req: Request): void {
-  const proto = expressPrototypeOf(req, IncomingMessage.prototype);
-  if (!proto) {
-    req.requestId = (req as WithStore)[STORE]!.requestId;
-    return;
-  }
-  patchOnce(proto, REQUEST_ID_GETTER, () => {
-    Object.defineProperty(proto, 'requestId', {
-      configurable: true,
-      enumerable: false,
-      get(this: WithStore) {
-        return this[STORE]?.requestId;
-      },
-      set(this: WithStore, value: unknown) {
-        Object.defineProperty(this, 'requestId', { value, writable: true, configurable: true, enumerable: true });
-      },
-    });
-  });
+/** Wraps an `on`/`addListener` something else already set on the request. */
+function contextListener(previous: ListenerMethod): ListenerMethod {
+  return function contextListenerMethod(this: EventEmitter, event: string | symbol, listener: Listener) {
+    return previous.call(this, event, boundListener(this, listener));
+  };
 }
 
 /**
@@ -139,7 +131,7 @@ function exposeRequestId(req: Request): void {
  * ```
  */
 export function requestContext(options: RequestContextOptions = {}): RequestHandler {
-  const parsed = parseOptions(contextSchema, options, 'requestContext() options') as RequestContextOptions;
+  const parsed = parseOptions(contextSchema, options, 'requestContext() options');
   const header = parsed.header ?? 'X-Request-Id';
   const headerKey = header.toLowerCase();
   const trustIncoming = parsed.trustIncoming ?? true;
@@ -147,7 +139,7 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
   const echo = parsed.echo ?? true;
   return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Mounted twice (app and router): the first context stays.
-    if ((req as WithStore)[STORE]) return next();
+    if (requestStoreOf(req)) return next();
     const incoming = req.headers[headerKey];
     let requestId: string;
     if (trustIncoming && typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)) {
@@ -168,10 +160,10 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     if (cloud && projectId) {
       Object.assign(store.fields, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectId));
     }
-    (req as WithStore)[STORE] = store;
-    exposeRequestId(req);
+    (req as WithRequestStore)[REQUEST_STORE] = store;
+    req.requestId = requestId;
     if (echo && !res.headersSent) res.setHeader(header, requestId);
-    bindRequestListeners(req);
+    if (hasBody(req)) bindRequestListeners(req);
     runWithLogContext(store, next);
   };
 }
