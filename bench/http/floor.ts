@@ -47,6 +47,7 @@ export function floorAccessLog(file: string): RequestHandler {
         path: req.path,
         status: res.statusCode,
         durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+        bytes: Number(res.getHeader('content-length') ?? 0),
         ip: req.socket.remoteAddress,
         userAgent: req.headers['user-agent'],
         requestId,

@@ -25,6 +25,10 @@ export interface LoadPlan {
   warmupS: number;
   /** The status every response must have. */
   status: number;
+  /** Offered load, requests/s over all connections; 0 = as fast as the server answers. */
+  rate: number;
+  /** Pin the server to CPU 0 (see bench/support/child-server.ts). */
+  pin: boolean;
 }
 
 const SERVER_SCRIPT = 'bench/http/server.ts';
@@ -39,9 +43,9 @@ function badResponses(result: autocannon.Result, status: number): number {
 }
 
 export async function measure(plan: LoadPlan): Promise<Sample> {
-  const { child, port } = await startChildServer(SERVER_SCRIPT, plan.kind, plan.env, { pin: true, ipc: true });
+  const { child, port } = await startChildServer(SERVER_SCRIPT, plan.kind, plan.env, { pin: plan.pin, ipc: true });
   try {
-    const run = (durationS: number) => autocannon({ url: `http://127.0.0.1:${port}`, connections: plan.connections, duration: durationS, requests: plan.requests });
+    const run = (durationS: number) => autocannon({ url: `http://127.0.0.1:${port}`, connections: plan.connections, duration: durationS, requests: plan.requests, ...(plan.rate > 0 ? { overallRate: plan.rate } : {}) });
     // warm-up: JIT, keep-alive connections, Redis scripts loaded
     if (plan.warmupS > 0) await run(plan.warmupS);
     const cpuBefore = await serverCpuMicros(child);

@@ -14,11 +14,11 @@ export function mainTable(variants: MainVariant[], samples: Map<string, Sample[]
   const bare = samples.get('bare Express')!;
   const floor = samples.get('floor')!;
   return [
-    '| variant | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs bare | req/s vs floor | p99 vs floor |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| variant | req/s | p50 ms | p99 ms | server CPU µs/req | req/s vs bare | req/s vs floor | p99 vs floor | capacity vs floor |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...variants.map((v) => {
       const s = samples.get(v.name)!;
-      return `| ${v.name} | ${fmt(median(s.map((x) => x.rps)))} | ${median(s.map((x) => x.p50))} | ${median(s.map((x) => x.p99))} | ${fmt(median(s.map((x) => x.cpuUs)), 1)} | ${perRound(s, bare, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.p99 / Math.max(1, y.p99)).toFixed(2)}× |`;
+      return `| ${v.name} | ${fmt(median(s.map((x) => x.rps)))} | ${median(s.map((x) => x.p50))} | ${median(s.map((x) => x.p99))} | ${fmt(median(s.map((x) => x.cpuUs)), 1)} | ${perRound(s, bare, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.p99 / Math.max(1, y.p99)).toFixed(2)}× | ${perRound(s, floor, (x, y) => y.cpuUs / x.cpuUs).toFixed(2)}× |`;
     }),
   ];
 }
@@ -44,13 +44,13 @@ export function targetLine(t: Target): string {
 }
 
 /** Per-layer cost: the variant's CPU per request minus bare's in the same round. */
-export function layerCosts(variant: Sample[], bare: number[]): number[] {
-  return variant.map((s, round) => s.cpuUs - bare[round]!);
+export function layerCosts(variant: Sample[], baselines: number[]): number[] {
+  return variant.map((s, round) => s.cpuUs - baselines[round]!);
 }
 
-export function budgetTable(variants: LayerVariant[], samples: Map<string, Sample[]>, bare: number[]): string[] {
+export function budgetTable(variants: LayerVariant[], samples: Map<string, Sample[]>, baselines: Map<string, number[]>, bare: number[]): string[] {
   const lines = [
-    `Bare Express (budget app, \`POST /hello\`): **${fmt(median(bare), 1)} µs** server CPU per request (median of rounds).`,
+    `Bare Express (budget app, \`POST /hello\`): **${fmt(median(bare), 1)} µs** server CPU per request (median of every bare run).`,
     '',
     '| layer | who | server CPU µs/req | cost over bare µs/req (median; range) | vs floor piece | vs best peer |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
@@ -58,12 +58,12 @@ export function budgetTable(variants: LayerVariant[], samples: Map<string, Sampl
   const layers = [...new Set(variants.map((v) => v.layer))];
   for (const layer of layers) {
     const rows = variants.filter((v) => v.layer === layer && samples.has(v.id));
-    const cost = (v: LayerVariant) => median(layerCosts(samples.get(v.id)!, bare));
+    const cost = (v: LayerVariant) => median(layerCosts(samples.get(v.id)!, baselines.get(v.id)!));
     const floor = rows.find((v) => v.group === 'floor');
     const peers = rows.filter((v) => v.group === 'peer');
     const bestPeer = peers.length > 0 ? Math.min(...peers.map(cost)) : undefined;
     for (const v of rows) {
-      const costs = layerCosts(samples.get(v.id)!, bare);
+      const costs = layerCosts(samples.get(v.id)!, baselines.get(v.id)!);
       const c = median(costs);
       const vsFloor = floor && v !== floor ? ratio(c, cost(floor)) : '';
       const vsPeer = bestPeer !== undefined && v.group !== 'peer' ? ratio(c, bestPeer) : '';
@@ -80,11 +80,11 @@ function ratio(cost: number, reference: number): string {
 }
 
 /** Layers whose kit cost is above the floor piece or the best peer, for item 4. */
-export function overBudget(variants: LayerVariant[], samples: Map<string, Sample[]>, bare: number[]): string[] {
+export function overBudget(variants: LayerVariant[], samples: Map<string, Sample[]>, baselines: Map<string, number[]>): string[] {
   const out: string[] = [];
   for (const layer of new Set(variants.map((v) => v.layer))) {
     const rows = variants.filter((v) => v.layer === layer && samples.has(v.id));
-    const cost = (v: LayerVariant) => median(layerCosts(samples.get(v.id)!, bare));
+    const cost = (v: LayerVariant) => median(layerCosts(samples.get(v.id)!, baselines.get(v.id)!));
     const kit = rows.find((v) => v.group === 'kit');
     const floor = rows.find((v) => v.group === 'floor');
     if (!kit) continue;

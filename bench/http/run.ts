@@ -13,9 +13,10 @@
  * The server runs in its own process pinned to CPU 0 (autocannon and redis-server on CPU 1)
  * when the machine allows; every ratio is the median of per-round ratios.
  *
- *   npx tsx bench/http/run.ts [--duration 3] [--rounds 5] [--warmup 1]
+ *   npx tsx bench/http/run.ts [--duration 2] [--rounds 5] [--warmup 1]
  *     [--budget-duration 1] [--budget-rounds 3] [--budget-warmup 0.5] [--layers kit-jwt,floor-jwt]
- *     [--only main|budget] [--connections 50] [--users 100] [--out bench/http/RESULTS.md]
+ *     [--bare-every 5] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
+ *     [--out bench/http/RESULTS.md]
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -31,12 +32,15 @@ import { budgetTable, mainTable, mainTargets, overBudget, targetLine, type MainV
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     'budget-duration': { type: 'string', default: '1' },
     'budget-rounds': { type: 'string', default: '3' },
     'budget-warmup': { type: 'string', default: '0.5' },
+    'bare-every': { type: 'string', default: '5' },
+    'budget-rate': { type: 'string', default: '0' },
+    pin: { type: 'string', default: 'on' },
     layers: { type: 'string' },
     only: { type: 'string' },
     connections: { type: 'string', default: '50' },
@@ -74,7 +78,8 @@ function budgetRequests(kind: TokenKind): autocannon.Request[] {
   }));
 }
 
-const pinned = pinThisProcess(); // before redis-server starts: it inherits CPU 1
+const pin = values.pin !== 'off';
+const pinned = pin && pinThisProcess(); // before redis-server starts: it inherits CPU 1
 const redis = await startRedis();
 const admin = new Redis(redis.url);
 const logFile = '/tmp/epk-bench-http-access.log';
@@ -95,7 +100,8 @@ const load = async (kind: string, env: NodeJS.ProcessEnv, requests: autocannon.R
   clean();
   await admin.flushall(); // every measurement starts from empty counters
   return measure({
-    kind, env: { ...baseEnv, ...env }, requests, connections, status,
+    kind, env: { ...baseEnv, ...env }, requests, connections, status, pin,
+    rate: budget ? Number(values['budget-rate']) : 0,
     durationS: Number(budget ? values['budget-duration'] : values.duration),
     warmupS: Number(budget ? values['budget-warmup'] : values.warmup),
   });
@@ -116,6 +122,7 @@ const mainSamples = new Map<string, Sample[]>(mainVariants.map((v) => [v.name, [
 const layerVariants = LAYER_VARIANTS.filter((v) => !values.layers || values.layers.split(',').some((prefix) => v.id.startsWith(prefix)));
 const layerSamples = new Map<string, Sample[]>();
 const budgetBare: number[] = [];
+const layerBaselines = new Map<string, number[]>();
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 try {
@@ -133,18 +140,33 @@ try {
   }
   if (runBudget) {
     const rounds = Number(values['budget-rounds']);
+    const bareEvery = Math.max(1, Number(values['bare-every']));
     for (let round = 0; round < rounds; round++) {
-      // bare at both ends of the round: its mean is the round's baseline
-      const before = await load('budget-bare', {}, budgetRequests('HS256'), true);
+      // bare every few variants: each variant's baseline is the mean of the bare runs around it,
+      // so a host that speeds up or slows down during a round moves both sides alike
+      const measureBare = async () => {
+        const bare = await load('budget-bare', {}, budgetRequests('HS256'), true);
+        budgetBare.push(bare.cpuUs);
+        log(`budget round ${round + 1}/${rounds} bare: ${bare.cpuUs.toFixed(1)} µs CPU/req (${bare.rps.toFixed(0)} req/s)`);
+        return bare.cpuUs;
+      };
+      let previousBare = await measureBare();
+      let pending: string[] = [];
+      const settle = async () => {
+        const nextBare = await measureBare();
+        for (const id of pending) layerBaselines.set(id, [...(layerBaselines.get(id) ?? []), (previousBare + nextBare) / 2]);
+        previousBare = nextBare;
+        pending = [];
+      };
       const order = round % 2 === 0 ? layerVariants : [...layerVariants].reverse();
       for (const variant of order) {
         const sample = await load(`layer:${variant.id}`, {}, budgetRequests(variant.token), true, variant.status);
         layerSamples.set(variant.id, [...(layerSamples.get(variant.id) ?? []), sample]);
+        pending.push(variant.id);
         log(`budget round ${round + 1}/${rounds} ${variant.id}: ${sample.cpuUs.toFixed(1)} µs CPU/req (${sample.rps.toFixed(0)} req/s)`);
+        if (pending.length >= bareEvery) await settle();
       }
-      const after = await load('budget-bare', {}, budgetRequests('HS256'), true);
-      budgetBare.push((before.cpuUs + after.cpuUs) / 2);
-      log(`budget round ${round + 1}/${rounds} bare: ${before.cpuUs.toFixed(1)} / ${after.cpuUs.toFixed(1)} µs CPU/req`);
+      if (pending.length > 0) await settle();
     }
   }
 } finally {
@@ -171,7 +193,7 @@ if (runMain) {
     '',
     ...mainTable(mainVariants, mainSamples),
     '',
-    'Ratios are medians of per-round ratios. "Default settings": the kit stack passes only `name` and a high `limit` to `rateLimit()` (default algorithm and window), no JWT cache, and logs through `configureLogging({ file: true, format: "json" })` with the console off.',
+    'Ratios are medians of per-round ratios; "capacity vs floor" is the floor\'s server CPU per request over the variant\'s (the req/s a saturated server core would reach, relative to the floor; less sensitive to other load on the host than req/s). "Default settings": the kit stack passes only `name` and a high `limit` to `rateLimit()` (default algorithm and window), no JWT cache, and logs through `configureLogging({ file: true, format: "json" })` with the console off.',
     '',
   );
 }
@@ -179,13 +201,13 @@ if (runBudget) {
   lines.push(
     `### Cost budget: each layer alone on bare Express (\`POST /hello\` with a small JSON body, ${values['budget-rounds']} rounds × ${values['budget-duration']} s after a ${values['budget-warmup']} s warm-up)`,
     '',
-    ...budgetTable(layerVariants, layerSamples, budgetBare),
+    ...budgetTable(layerVariants, layerSamples, layerBaselines, budgetBare),
     '',
-    'Cost = the variant\'s server CPU per request minus bare\'s in the same round (bare measured at both ends of each round). "vs floor piece" and "vs best peer" are ratios of those costs. express-zod-api is not installed: the peer of route() is `express.json()` + zod\'s own `safeParse`. No peer for requestContext; prom-client used directly stands in for a metrics middleware.',
+    `Cost = the variant's server CPU per request minus bare's measured around it (bare runs after every ${values['bare-every']} variants; the baseline is the mean of the two around the variant). "vs floor piece" and "vs best peer" are ratios of those costs. express-zod-api is not installed: the peer of route() is \`express.json()\` + zod's own \`safeParse\`. No peer for requestContext; prom-client used directly stands in for a metrics middleware.`,
     '',
     'Layers above their floor piece or their best peer:',
     '',
-    ...overBudget(layerVariants, layerSamples, budgetBare),
+    ...overBudget(layerVariants, layerSamples, layerBaselines),
     '',
   );
 }
