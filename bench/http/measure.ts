@@ -1,9 +1,13 @@
 /**
- * One measurement of bench/http: a fresh server process (pinned to CPU 0 when possible), a
- * warm-up run, then a measured autocannon run with the server's own CPU time read over IPC
- * before and after. Every response must have the variant's status, or the sample is refused.
+ * Measurements of bench/http. Every variant of a table (or of one budget layer) runs in its
+ * own server process (pinned to CPU 0 when possible), all started together; after a warm-up
+ * of each, the rounds alternate short autocannon runs between them, the server's own CPU time
+ * read over IPC before and after each run. Variants measured seconds apart see the same host:
+ * on a shared machine that is what makes their ratios and differences hold.
+ * Every response must have the variant's status, or the run fails.
  */
 import autocannon from 'autocannon';
+import type { ChildProcess } from 'node:child_process';
 import { serverCpuMicros, startChildServer, stopChildServer } from '../support/child-server.js';
 
 export interface Sample {
@@ -15,20 +19,28 @@ export interface Sample {
   responses: number;
 }
 
-export interface LoadPlan {
+export interface ServerPlan {
+  /** Key of the samples (a table row). */
+  key: string;
   /** Server kind (see bench/http/server.ts). */
   kind: string;
   env: NodeJS.ProcessEnv;
   requests: autocannon.Request[];
+  /** The status every response must have. */
+  status: number;
+}
+
+export interface LoadOptions {
   connections: number;
   durationS: number;
   warmupS: number;
-  /** The status every response must have. */
-  status: number;
+  rounds: number;
   /** Offered load, requests/s over all connections; 0 = as fast as the server answers. */
   rate: number;
-  /** Pin the server to CPU 0 (see bench/support/child-server.ts). */
+  /** Pin the servers to CPU 0 (see bench/support/child-server.ts). */
   pin: boolean;
+  /** Called after every measured run (progress). */
+  onSample?: (key: string, round: number, sample: Sample) => void;
 }
 
 const SERVER_SCRIPT = 'bench/http/server.ts';
@@ -37,28 +49,52 @@ function responsesOf(result: autocannon.Result): number {
   return result['1xx'] + result['2xx'] + result['3xx'] + result['4xx'] + result['5xx'];
 }
 
-function wrongStatuses(result: autocannon.Result, status: number): number {
-  const matching = result.statusCodeStats?.[String(status) as `${number}`]?.count ?? 0;
-  return responsesOf(result) - matching;
+async function run(port: number, plan: ServerPlan, options: LoadOptions, durationS: number): Promise<autocannon.Result> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: options.connections,
+    duration: durationS,
+    requests: plan.requests,
+    ...(options.rate > 0 ? { overallRate: options.rate } : {}),
+  });
+  const responses = responsesOf(result);
+  const matching = result.statusCodeStats?.[String(plan.status) as `${number}`]?.count ?? 0;
+  if (responses - matching > 0) throw new Error(`${plan.key}: ${responses - matching} of ${responses} responses were not ${plan.status}`);
+  // A timeout or two on an overloaded host is noise; more means the variant is broken.
+  if (result.errors > responses / 100) throw new Error(`${plan.key}: ${result.errors} connection errors/timeouts for ${responses} responses`);
+  return result;
 }
 
-export async function measure(plan: LoadPlan): Promise<Sample> {
-  const { child, port } = await startChildServer(SERVER_SCRIPT, plan.kind, plan.env, { pin: plan.pin, ipc: true });
+async function sample(child: ChildProcess, port: number, plan: ServerPlan, options: LoadOptions): Promise<Sample> {
+  const cpuBefore = await serverCpuMicros(child);
+  const result = await run(port, plan, options, options.durationS);
+  const cpuAfter = await serverCpuMicros(child);
+  const responses = responsesOf(result);
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs: (cpuAfter - cpuBefore) / Math.max(1, responses), responses };
+}
+
+/** Runs `options.rounds` alternating rounds over the plans; the order rotates every round. */
+export async function alternate(plans: ServerPlan[], options: LoadOptions): Promise<Map<string, Sample[]>> {
+  const started = await Promise.allSettled(plans.map((plan) => startChildServer(SERVER_SCRIPT, plan.kind, plan.env, { pin: options.pin, ipc: true })));
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
-    const run = (durationS: number) => autocannon({ url: `http://127.0.0.1:${port}`, connections: plan.connections, duration: durationS, requests: plan.requests, ...(plan.rate > 0 ? { overallRate: plan.rate } : {}) });
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     // warm-up: JIT, keep-alive connections, Redis scripts loaded
-    if (plan.warmupS > 0) await run(plan.warmupS);
-    const cpuBefore = await serverCpuMicros(child);
-    const result = await run(plan.durationS);
-    const cpuAfter = await serverCpuMicros(child);
-    const responses = responsesOf(result);
-    const wrong = wrongStatuses(result, plan.status);
-    if (wrong > 0) throw new Error(`${plan.kind}: ${wrong} of ${responses} responses were not ${plan.status}`);
-    // A timeout or two on an overloaded host is noise; more means the variant is broken.
-    if (result.errors > responses / 100) throw new Error(`${plan.kind}: ${result.errors} connection errors/timeouts for ${responses} responses`);
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuUs: (cpuAfter - cpuBefore) / Math.max(1, responses), responses };
+    if (options.warmupS > 0) for (const [i, plan] of plans.entries()) await run(servers[i]!.port, plan, options, options.warmupS);
+    const samples = new Map<string, Sample[]>(plans.map((plan) => [plan.key, []]));
+    for (let round = 0; round < options.rounds; round++) {
+      for (let k = 0; k < plans.length; k++) {
+        const i = (k + round) % plans.length;
+        const plan = plans[i]!;
+        const s = await sample(servers[i]!.child, servers[i]!.port, plan, options);
+        samples.get(plan.key)!.push(s);
+        options.onSample?.(plan.key, round, s);
+      }
+    }
+    return samples;
   } finally {
-    await stopChildServer(child);
+    await Promise.all(servers.map((server) => stopChildServer(server.child)));
   }
 }
 

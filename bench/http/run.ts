@@ -14,8 +14,8 @@
  * when the machine allows; every ratio is the median of per-round ratios.
  *
  *   npx tsx bench/http/run.ts [--duration 2] [--rounds 5] [--warmup 1]
- *     [--budget-duration 1] [--budget-rounds 3] [--budget-warmup 0.5] [--layers kit-jwt,floor-jwt]
- *     [--bare-every 5] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
+ *     [--budget-duration 1] [--budget-rounds 5] [--budget-warmup 0.5] [--layers kit-jwt,floor-jwt]
+ *     [--budget-rate 0] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
  *     [--out bench/http/RESULTS.md]
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { SignJWT } from 'jose';
 import { startRedis } from '../../test/support/redis-server.js';
 import { CAN_PIN, pinThisProcess } from '../support/child-server.js';
 import { BUDGET_BODY, LAYER_VARIANTS, publicKeyPairs, type TokenKind } from './layers.js';
-import { measure, median, type Sample } from './measure.js';
+import { alternate, type LoadOptions, type Sample } from './measure.js';
 import { budgetTable, mainTable, mainTargets, overBudget, targetLine, type MainVariant } from './report.js';
 
 const { values } = parseArgs({
@@ -36,9 +36,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     'budget-duration': { type: 'string', default: '1' },
-    'budget-rounds': { type: 'string', default: '3' },
+    'budget-rounds': { type: 'string', default: '5' },
     'budget-warmup': { type: 'string', default: '0.5' },
-    'bare-every': { type: 'string', default: '5' },
     'budget-rate': { type: 'string', default: '0' },
     pin: { type: 'string', default: 'on' },
     layers: { type: 'string' },
@@ -81,31 +80,29 @@ function budgetRequests(kind: TokenKind): autocannon.Request[] {
 const pin = values.pin !== 'off';
 const pinned = pin && pinThisProcess(); // before redis-server starts: it inherits CPU 1
 const redis = await startRedis();
-const admin = new Redis(redis.url);
-const logFile = '/tmp/epk-bench-http-access.log';
+const admin = new Redis(redis.url); // flushes Redis before the run
+await admin.flushall();
 const logDir = '/tmp/epk-bench-http-logs';
 const baseEnv = {
-  BENCH_LOG_FILE: logFile,
-  BENCH_LOG_DIR: logDir,
   BENCH_JWT_SECRET: secret,
   BENCH_REDIS_URL: redis.url,
   BENCH_RS256_PUBLIC_KEY: pairs.RS256.publicKeyPem,
   BENCH_ES256_PUBLIC_KEY: pairs.ES256.publicKeyPem,
 };
-const clean = () => {
-  rmSync(logFile, { force: true });
-  rmSync(logDir, { recursive: true, force: true });
+/** Each server logs to its own file (peers, floor) and directory (the kit's file logging). */
+const envFor = (key: string, env: NodeJS.ProcessEnv = {}) => {
+  const safe = key.replace(/[^a-zA-Z0-9-]+/g, '_');
+  return { ...baseEnv, BENCH_LOG_FILE: `${logDir}/${safe}.log`, BENCH_LOG_DIR: `${logDir}/${safe}`, ...env };
 };
-const load = async (kind: string, env: NodeJS.ProcessEnv, requests: autocannon.Request[], budget: boolean, status = 200) => {
-  clean();
-  await admin.flushall(); // every measurement starts from empty counters
-  return measure({
-    kind, env: { ...baseEnv, ...env }, requests, connections, status, pin,
-    rate: budget ? Number(values['budget-rate']) : 0,
-    durationS: Number(budget ? values['budget-duration'] : values.duration),
-    warmupS: Number(budget ? values['budget-warmup'] : values.warmup),
-  });
-};
+const loadOptions = (budget: boolean): LoadOptions => ({
+  connections,
+  pin,
+  rate: budget ? Number(values['budget-rate']) : 0,
+  rounds: Number(budget ? values['budget-rounds'] : values.rounds),
+  durationS: Number(budget ? values['budget-duration'] : values.duration),
+  warmupS: Number(budget ? values['budget-warmup'] : values.warmup),
+  onSample: (key, round, s) => log(`${budget ? 'budget' : 'main'} round ${round + 1} ${key}: ${s.rps.toFixed(0)} req/s p99 ${s.p99} ms ${s.cpuUs.toFixed(1)} µs CPU/req`),
+});
 const loadStart = loadavg();
 const started = Date.now();
 
@@ -118,64 +115,45 @@ const mainVariants: MainVariant[] = [
   { name: 'peer stack (Redis)', kind: 'peer', env: {} },
   { name: 'peer stack (memory)', kind: 'peer', env: { BENCH_REDIS_URL: '' } },
 ];
-const mainSamples = new Map<string, Sample[]>(mainVariants.map((v) => [v.name, []]));
+let mainSamples = new Map<string, Sample[]>();
 const layerVariants = LAYER_VARIANTS.filter((v) => !values.layers || values.layers.split(',').some((prefix) => v.id.startsWith(prefix)));
 const layerSamples = new Map<string, Sample[]>();
 const budgetBare: number[] = [];
 const layerBaselines = new Map<string, number[]>();
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
+rmSync(logDir, { recursive: true, force: true });
 try {
   if (runMain) {
-    const rounds = Number(values.rounds);
-    for (let round = 0; round < rounds; round++) {
-      // rotate the order each round so no variant always runs first (or right after another)
-      const order = mainVariants.map((_, i) => mainVariants[(i + round) % mainVariants.length]!);
-      for (const variant of order) {
-        const sample = await load(variant.kind, variant.env, mainRequests, false);
-        mainSamples.get(variant.name)!.push(sample);
-        log(`main round ${round + 1}/${rounds} ${variant.name}: ${sample.rps.toFixed(0)} req/s p99 ${sample.p99} ms ${sample.cpuUs.toFixed(1)} µs CPU/req`);
-      }
-    }
+    mainSamples = await alternate(
+      mainVariants.map((v) => ({ key: v.name, kind: v.kind, env: envFor(v.name, v.env), requests: mainRequests, status: 200 })),
+      loadOptions(false),
+    );
   }
   if (runBudget) {
-    const rounds = Number(values['budget-rounds']);
-    const bareEvery = Math.max(1, Number(values['bare-every']));
-    for (let round = 0; round < rounds; round++) {
-      // bare every few variants: each variant's baseline is the mean of the bare runs around it,
-      // so a host that speeds up or slows down during a round moves both sides alike
-      const measureBare = async () => {
-        const bare = await load('budget-bare', {}, budgetRequests('HS256'), true);
-        budgetBare.push(bare.cpuUs);
-        log(`budget round ${round + 1}/${rounds} bare: ${bare.cpuUs.toFixed(1)} µs CPU/req (${bare.rps.toFixed(0)} req/s)`);
-        return bare.cpuUs;
-      };
-      let previousBare = await measureBare();
-      let pending: string[] = [];
-      const settle = async () => {
-        const nextBare = await measureBare();
-        for (const id of pending) layerBaselines.set(id, [...(layerBaselines.get(id) ?? []), (previousBare + nextBare) / 2]);
-        previousBare = nextBare;
-        pending = [];
-      };
-      const order = round % 2 === 0 ? layerVariants : [...layerVariants].reverse();
-      for (const variant of order) {
-        const sample = await load(`layer:${variant.id}`, {}, budgetRequests(variant.token), true, variant.status);
-        layerSamples.set(variant.id, [...(layerSamples.get(variant.id) ?? []), sample]);
-        pending.push(variant.id);
-        log(`budget round ${round + 1}/${rounds} ${variant.id}: ${sample.cpuUs.toFixed(1)} µs CPU/req (${sample.rps.toFixed(0)} req/s)`);
-        if (pending.length >= bareEvery) await settle();
+    // one group per layer: bare Express and every variant of the layer, alternating; each
+    // variant's baseline is the bare run of the same round, seconds away
+    for (const layer of [...new Set(layerVariants.map((v) => v.layer))]) {
+      const variants = layerVariants.filter((v) => v.layer === layer);
+      const bareKey = `bare (${layer})`;
+      const samples = await alternate([
+        { key: bareKey, kind: 'budget-bare', env: envFor(bareKey), requests: budgetRequests('HS256'), status: 200 },
+        ...variants.map((v) => ({ key: v.id, kind: `layer:${v.id}`, env: envFor(v.id), requests: budgetRequests(v.token), status: v.status })),
+      ], loadOptions(true));
+      const bare = samples.get(bareKey)!.map((s) => s.cpuUs);
+      budgetBare.push(...bare);
+      for (const v of variants) {
+        layerSamples.set(v.id, samples.get(v.id)!);
+        layerBaselines.set(v.id, bare);
       }
-      if (pending.length > 0) await settle();
     }
   }
 } finally {
   admin.disconnect();
   await redis.stop();
-  clean();
+  rmSync(logDir, { recursive: true, force: true });
 }
 
-// Layer samples were pushed in each round's order; all variants have one sample per round.
 const loadEnd = loadavg();
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const command = `npx tsx bench/http/run.ts ${process.argv.slice(2).join(' ')}`.trim();
@@ -183,13 +161,13 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${proces
 const lines = [
   `Command: \`${command}\``,
   '',
-  `Machine: ${machine}. Server in its own process${pinned && CAN_PIN ? ' pinned to CPU 0 (autocannon and redis-server on CPU 1)' : ' (not pinned)'}, a fresh process per measurement, ${connections} connections.`,
+  `Machine: ${machine}. Server in its own process${pinned && CAN_PIN ? ' pinned to CPU 0 (autocannon and redis-server on CPU 1)' : ' (not pinned)'}, every variant of a table (of a budget layer) in its own process, all started together, warmed up, then measured in alternating rounds whose order rotates; ${connections} connections.`,
   '',
 ];
 const targets = runMain ? mainTargets(mainSamples) : [];
 if (runMain) {
   lines.push(
-    `### Full stack (\`GET /hello\`, ${values.rounds} rounds × ${values.duration} s after a ${values.warmup} s warm-up; variants alternate, order rotates per round)`,
+    `### Full stack (\`GET /hello\`, ${values.rounds} rounds × ${values.duration} s after a ${values.warmup} s warm-up)`,
     '',
     ...mainTable(mainVariants, mainSamples),
     '',
@@ -203,7 +181,7 @@ if (runBudget) {
     '',
     ...budgetTable(layerVariants, layerSamples, layerBaselines, budgetBare),
     '',
-    `Cost = the variant's server CPU per request minus bare's measured around it (bare runs after every ${values['bare-every']} variants; the baseline is the mean of the two around the variant). "vs floor piece" and "vs best peer" are ratios of those costs. express-zod-api is not installed: the peer of route() is \`express.json()\` + zod's own \`safeParse\`. No peer for requestContext; prom-client used directly stands in for a metrics middleware.`,
+    `Cost = the variant's server CPU per request minus bare Express's in the same round (each layer's variants and bare Express run as one alternating group, so the two runs are seconds apart). "vs floor piece" and "vs best peer" are ratios of those costs. express-zod-api is not installed: the peer of route() is \`express.json()\` + zod's own \`safeParse\`. No peer for requestContext; prom-client used directly stands in for a metrics middleware.`,
     '',
     'Layers above their floor piece or their best peer:',
     '',
@@ -212,7 +190,15 @@ if (runBudget) {
   );
 }
 const targetLines = targets.map(targetLine);
-if (targetLines.length > 0) lines.push('```', ...targetLines, '```', '');
+if (targetLines.length > 0) {
+  const capacity = mainTargets(mainSamples, 'capacity').filter((t) => !t.name.includes('p99'));
+  lines.push(
+    'The same ratios on server capacity (CPU per request of the other side over this one\'s, medians of per-round ratios; a busy host moves them less than req/s): '
+      + `${capacity.map((t) => `${t.name} ${t.ratio.toFixed(2)}×`).join(', ')}.`,
+    '',
+    '```', ...targetLines, '```', '',
+  );
+}
 
 const generated = `# bench/http\n\n${lines.join('\n')}`;
 const previous = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
