@@ -95,8 +95,8 @@ export function overBudget(variants: LayerVariant[], samples: Map<string, Sample
     const peers = rows.filter((v) => v.group === 'peer').map((v) => ({ v, c: cost(v) }));
     const best = peers.sort((a, b) => a.c - b.c)[0];
     const parts = [`kit ${fmt(cost(kit), 1)} µs`];
-    if (floor) parts.push(`floor ${fmt(cost(floor), 1)} µs (kit ${fmt(cost(kit) - cost(floor), 1)} µs above)`);
-    if (best) parts.push(`best peer ${best.v.label} ${fmt(best.c, 1)} µs (kit ${fmt(cost(kit) - best.c, 1)} µs ${cost(kit) >= best.c ? 'above' : 'below'})`);
+    if (floor) parts.push(`floor ${fmt(cost(floor), 1)} µs (kit ${fmt(Math.abs(cost(kit) - cost(floor)), 1)} µs ${cost(kit) >= cost(floor) ? 'above' : 'below'})`);
+    if (best) parts.push(`best peer ${best.v.label} ${fmt(best.c, 1)} µs (kit ${fmt(Math.abs(cost(kit) - best.c), 1)} µs ${cost(kit) >= best.c ? 'above' : 'below'})`);
     out.push(`- ${layer}: ${parts.join('; ')}`);
   }
   return out;
