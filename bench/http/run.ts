@@ -13,7 +13,8 @@
  * The server runs in its own process pinned to CPU 0 (autocannon and redis-server on CPU 1)
  * when the machine allows; every ratio is the median of per-round ratios.
  *
- *   npx tsx bench/http/run.ts [--duration 2] [--rounds 5] [--warmup 1]
+ * Run it under the shared lock, like the other benches (never two benches at once here):
+ *   flock /tmp/epk-bench.lock npx tsx bench/http/run.ts [--duration 2] [--rounds 5] [--warmup 1]
  *     [--budget-duration 1] [--budget-rounds 5] [--budget-warmup 0.5] [--layers kit-jwt,floor-jwt]
  *     [--budget-rate 0] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
  *     [--out bench/http/RESULTS.md]
