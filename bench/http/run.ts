@@ -197,8 +197,14 @@ if (targetLines.length > 0) {
     'The same ratios on server capacity (CPU per request of the other side over this one\'s, medians of per-round ratios; a busy host moves them less than req/s): '
       + `${capacity.map((t) => `${t.name} ${t.ratio.toFixed(2)}×`).join(', ')}.`,
     '',
-    '```', ...targetLines, '```', '',
   );
+  const busiest = Math.max(loadStart[0]!, loadEnd[0]!);
+  if (busiest > cpus().length) {
+    // Under contention the scheduler shares a core per thread: a server with busy worker threads
+    // (WebCrypto, file writes) gets more of it than bare Express, so req/s ratios lie.
+    lines.push(`**Host loaded** (load average ${busiest.toFixed(1)} on ${cpus().length} CPUs): the req/s target lines below are not evidence; read the capacity ratios above and re-run on a quiet machine.`, '');
+  }
+  lines.push('```', ...targetLines, '```', '');
 }
 
 const generated = `# bench/http\n\n${lines.join('\n')}`;
