@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { mergeResults } from './merge-results.js';
 
 const BENCHMARKS: Record<string, string[][]> = {
-  http: [['bench/http/run.ts']], // defaults: 5 rounds × 2 s (main), 5 rounds × 1 s per budget layer; ~6 min
+  http: [['bench/http/run.ts']], // defaults: 5 rounds × 2 s (main), 5 rounds × 1 s per budget layer; ~8 min on a busy host
   jwt: [['bench/jwt/run.ts', '--ms', '100', '--rounds', '15']],
   'rate-limit': [['bench/rate-limit/check-throughput.ts'], ['bench/rate-limit/memory-usage.ts'], ['bench/rate-limit/http.ts']],
   logging: [['bench/logging/run.ts', '--seconds', '2', '--rounds', '9', '--connections', '16']],
