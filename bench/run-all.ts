@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: runs every benchmark one after the other (never two at once on this
  * 2-core machine), each writing bench/<name>/RESULTS.md, then rewrites bench/RESULTS.md.
- * Takes about 15 minutes. `--only http,jwt` runs a subset.
+ * Takes about 20 minutes. `--only http,jwt` runs a subset.
  */
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { mergeResults } from './merge-results.js';
 
 const BENCHMARKS: Record<string, string[][]> = {
-  http: [['bench/http/run.ts', '--duration', '5', '--rounds', '3']],
+  http: [['bench/http/run.ts']], // defaults: 5 rounds × 2 s (main), 5 rounds × 1 s per budget layer; ~8 min on a busy host
   jwt: [['bench/jwt/run.ts', '--ms', '100', '--rounds', '15']],
   'rate-limit': [['bench/rate-limit/check-throughput.ts'], ['bench/rate-limit/memory-usage.ts'], ['bench/rate-limit/http.ts']],
   logging: [['bench/logging/run.ts', '--seconds', '2', '--rounds', '9', '--connections', '16']],

@@ -10,17 +10,9 @@ import { rateLimit as expressRateLimit, MemoryStore } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { Redis } from 'ioredis';
 import winston from 'winston';
+import type { BenchAppOptions } from './options.js';
 
-export interface BenchAppOptions {
-  /** Redis URL, or undefined for the memory-store variant. */
-  redisUrl?: string;
-  /** Where the JSON access log goes. */
-  logFile: string;
-  /** HS256 secret of the benchmark tokens. */
-  secret: string;
-  /** Requests allowed per window (high: the benchmark measures the cost, not the rejections). */
-  limit: number;
-}
+export type { BenchAppOptions } from './options.js';
 
 export function bareApp(): Express {
   const app = express();
