@@ -155,5 +155,8 @@ describe('examples/full: runtime and document agree', () => {
       if (res.status === 429) limited += 1;
     }
     assert.ok(limited >= operationsOf(tightDoc).length - 1, `every route but the exempt /health is limited (${limited})`);
+    const health = tightDoc.paths?.['/health']?.get as { responses: Record<string, unknown> } | undefined;
+    assert.ok(health, '/health is documented');
+    assert.equal(health.responses['429'], undefined, 'the exempt /health lists no 429 it can never answer');
   });
 });

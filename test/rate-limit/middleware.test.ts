@@ -14,7 +14,10 @@ describe('rate-limit: rateLimit() factory', () => {
   it('returns a named middleware carrying OpenAPI metadata and its limiter', () => {
     const middleware = rateLimit({ name: uniqueName(), store: 'memory', limit: 5, windowMs: 1000, algorithm: 'token-bucket' });
     assert.equal(middleware.name, 'rateLimitMiddleware');
-    assert.deepEqual(getOpenApiMetadata(middleware), { rateLimit: { limit: 5, windowMs: 1000, algorithm: 'token-bucket' } });
+    assert.deepEqual(getOpenApiMetadata(middleware), {
+      rateLimit: { limit: 5, windowMs: 1000, algorithm: 'token-bucket' },
+      exemptPaths: ['/health', '/docs', '/openapi.json', '/static/', '/metrics'], // no 429 documented there
+    });
     assert.equal(middleware.limiter.limit, 5);
     const closed = rateLimit({ store: 'memory', name: uniqueName(), limit: 5, windowMs: 1000, onStoreError: 'closed' });
     assert.equal(typeof getOpenApiMetadata(closed)?.serviceUnavailable, 'string');
