@@ -7,7 +7,7 @@ import type { RateLimitResult } from './types.js';
 
 /** Which headers to send. */
 export interface RateLimitHeaderOptions {
-  /** `X-RateLimit-Limit/Remaining/Reset` (Reset in Unix seconds, like the reference). */
+  /** `X-RateLimit-Limit/Remaining/Reset` (Reset in Unix seconds, what existing clients parse). */
   legacy: boolean;
   /** IETF `RateLimit` and `RateLimit-Policy`. */
   standard: boolean;

@@ -36,7 +36,7 @@ export interface RateLimiterOptions {
   limit?: number;
   /** Window in milliseconds. Default `RATE_LIMIT_WINDOW_SECONDS` × 1000 (60 000). */
   windowMs?: number;
-  /** Default `'sliding-log'` (exact; the reference's). */
+  /** Default `'sliding-log'` (exact: every counted request is remembered for one window). */
   algorithm?: RateLimitAlgorithm;
   /** Token-bucket capacity (default `limit`; `RATE_LIMIT_BURST` when set in the environment). */
   burst?: number;

@@ -32,7 +32,7 @@ export interface RateLimitMiddlewareOptions extends RateLimiterOptions {
   standardHeaders?: boolean;
 }
 
-/** Paths never counted by default (the reference's list plus `/metrics`). */
+/** Paths never counted by default (health checks, the API docs, static assets and `/metrics`). */
 export const DEFAULT_RATE_LIMIT_EXEMPT_PATHS: readonly string[] = ['/health', '/docs', '/openapi.json', '/static/', '/metrics'];
 
 type MiddlewareOnlyOptions = Omit<RateLimitMiddlewareOptions, keyof RateLimiterOptions>;

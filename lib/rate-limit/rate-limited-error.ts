@@ -1,10 +1,10 @@
-/** The 429 the middleware passes to `next()`: the reference's detail object and an accurate `Retry-After`. */
+/** The 429 the middleware passes to `next()`: the `{ error, message, limit, remaining, reset }` detail object and an accurate `Retry-After`. */
 import { HttpError } from '../errors/http-error.js';
 import type { RateLimitResult } from './types.js';
 
-/** `error` of the reference's 429 detail object. */
+/** `error` of the 429 detail object. */
 export const RATE_LIMITED_ERROR = 'Rate limit exceeded';
-/** `message` of the reference's 429 detail (also the reference's whole `detail` string). */
+/** `message` of the 429 detail (what clients of the Python service read as the whole `detail`). */
 export const RATE_LIMITED_MESSAGE = 'Rate limit exceeded. Please try again later.';
 
 /** Retry-After in whole seconds, rounded up (RFC 9110 §10.2.3): never invites an early retry. */
@@ -12,7 +12,7 @@ export function retryAfterSeconds(retryAfterMs: number): number {
   return Math.max(1, Math.ceil(retryAfterMs / 1000));
 }
 
-/** The 429 passed to `next()`: code ERR_RATE_LIMITED, `Retry-After`, the reference's detail object. */
+/** The 429 passed to `next()`: code ERR_RATE_LIMITED, `Retry-After`, the `{ error, message, limit, remaining, reset }` detail. */
 export function rateLimitedError(result: RateLimitResult, headers: Record<string, string>): HttpError {
   const reset = Math.ceil(result.resetAt / 1000);
   return new HttpError(429, RATE_LIMITED_MESSAGE, {

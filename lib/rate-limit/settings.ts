@@ -1,5 +1,5 @@
 /**
- * Environment settings of the rate limiter: the reference's variables and ranges
+ * Environment settings of the rate limiter: REDIS_* and RATE_LIMIT_* variables with the ranges the Python service validates
  * (`autogpt_libs.rate_limit.config`), plus `REDIS_URL`.
  */
 import { z } from 'zod';
