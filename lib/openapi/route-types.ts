@@ -5,6 +5,7 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
+import type { ResponseValidationMode } from './response-validation.js';
 import type { SecurityRequirement } from './security.js';
 
 /** HTTP methods a route can declare. */
@@ -96,6 +97,12 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
   bodyLimit?: string | number;
   /** Maximum nesting of arrays/objects in a parsed body (deeper → 400 `too_deep`). Default 64. */
   maxBodyDepth?: number;
+  /**
+   * What the route does with the JSON its handler sends, checked against the zod schema
+   * documented for the status: `'strip'` | `'error'` | `'off'`. Default: the router's
+   * (`createApiRouter({ responseValidation })`, itself `'strip'` by default).
+   */
+  responseValidation?: ResponseValidationMode;
   handler: ApiRouteHandler<P, Q, B, H>;
 }
 

@@ -30,7 +30,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
       summary: 'Copy a graph',
       tags: ['graphs'],
       request: { params: z.object({ id: z.string().min(3) }), query: z.object({ dryRun: z.coerce.boolean().default(false), limit: z.coerce.number().int().max(10).optional() }), body: NewGraph },
-      responses: { 201: jsonResponse(Graph, 'Created') },
+      responses: { 201: jsonResponse(Graph.extend({ limit: z.number().nullable(), dryRun: z.boolean(), viaValid: z.string() }), 'Created') },
       handler: (req, res) => {
         const id: string = req.params.id;
         const limit: number | undefined = req.query.limit;
@@ -99,7 +99,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('runs the middleware before validation: no token → 401 even with a bad body', async () => {
     const api = makeRouter();
-    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], middleware: [testRequireUser()], request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({}) });
+    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], middleware: [testRequireUser()], request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (req, res) => res.status(201).json({ id: 'g1', ...req.body }) });
     const app = appWith(api);
     assert.equal((await request(app).post('/graphs').send({ name: 1 })).status, 401);
     assert.equal((await request(app).post('/graphs').set('Authorization', `Bearer ${USER_TOKEN}`).send({ name: 1 })).status, 400);
@@ -148,7 +148,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('leaves req.query untouched on routes without a query schema', async () => {
     const api = makeRouter();
-    api.route({ method: 'get', path: '/q', summary: 'Raw query', tags: ['x'], responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: (req, res) => res.json({ query: req.query, valid: req.valid.query }) });
+    api.route({ method: 'get', path: '/q', summary: 'Raw query', tags: ['x'], responses: { 200: jsonResponse(z.object({ query: z.record(z.string(), z.unknown()), valid: z.unknown() }), 'OK') }, handler: (req, res) => res.json({ query: req.query, valid: req.valid.query }) });
     assert.deepEqual((await request(appWith(api)).get('/q?a=1')).body, { query: { a: '1' }, valid: { a: '1' } });
   });
 });
