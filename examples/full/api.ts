@@ -250,7 +250,9 @@ function declareCredentialsRoutes(api: ApiRouter, { auth, credentials }: FullApi
     responses: { 201: jsonResponse(MaskedCredentials, 'Stored (secret masked)'), 409: jsonResponse(ErrorDetailBody, 'The user already holds the maximum number of credentials'), 503: unavailable },
     handler: async (req, res) => {
       const saved = await credentials.add(req.user!.id, { type: 'api_key', provider: req.body.provider, apiKey: req.body.apiKey, title: req.body.title });
-      res.status(201).json(saved); // Secret fields serialise as "********"
+      // Checked against MaskedCredentials on the way out: the Secret serialises as "********".
+      if (saved.type !== 'api_key') throw new Error('the store returned another kind of credentials'); // it cannot: narrows the type
+      res.status(201).json(saved);
     },
   });
   api.route({
@@ -258,7 +260,8 @@ function declareCredentialsRoutes(api: ApiRouter, { auth, credentials }: FullApi
     middleware: [user],
     responses: { 200: jsonResponse(z.array(MaskedCredentials), 'Credentials, secrets masked'), 503: unavailable },
     handler: async (req, res) => {
-      res.json(await credentials.list(req.user!.id));
+      // This API stores API keys only; other kinds (OAuth tokens) are not part of its document.
+      res.json((await credentials.list(req.user!.id)).filter((stored) => stored.type === 'api_key'));
     },
   });
   api.route({

@@ -34,6 +34,8 @@ export type {
   ApiRouteHandler,
   ApiRequest,
   ApiResponse,
+  ApiResponses,
+  ApiResponseBody,
   ApiParameterSchema,
   ApiRequestBody,
   ValidatedRequestParts,

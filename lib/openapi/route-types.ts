@@ -52,14 +52,50 @@ export type ApiRequest<P, Q, B, H> = Request<Out<P, Request['params']>, unknown,
   valid: ValidatedRequestParts<Out<P, Request['params']>, Out<Q, Request['query']>, BodyOut<B>, Out<H, undefined>>;
 };
 
-/** A route handler: may be async (a rejection goes to `next(err)` on Express 4 and 5). */
-export type ApiRouteHandler<P, Q, B, H> = (req: ApiRequest<P, Q, B, H>, res: Response, next: NextFunction) => unknown;
-
 /** A response in `responses`: a zod-to-openapi response config or a `$ref`. */
 export type ApiResponse = ResponseConfig | { $ref: string };
 
+/** The documented responses of a route, by status (`200`, `'4XX'`, `default`). */
+export type ApiResponses = Record<number | string, ApiResponse>;
+
+/**
+ * A value whose JSON form is `T`: each leaf may also be an object with `toJSON()` (a `Date`
+ * documented as a date-time string, the kit's `Secret` sent as "********"), as the response
+ * check compares the wire form too.
+ */
+export type JsonInput<T> = T extends string | number | boolean | bigint | null | undefined
+  ? T | { toJSON(): unknown }
+  : T extends readonly (infer E)[]
+    ? readonly JsonInput<E>[]
+    : T extends object
+      ? { [K in keyof T]: JsonInput<T[K]> }
+      : T;
+
+/** The body one response accepts: the input of its JSON schema (`unknown` when not a zod JSON schema, `never` without content). */
+type ResponseBodyOf<R> = R extends { content: infer C }
+  ? { [M in keyof C]: M extends `${string}json${string}` ? (C[M] extends { schema: infer S } ? (S extends z.ZodType ? JsonInput<z.input<S>> : unknown) : unknown) : never }[keyof C]
+  : R extends { $ref: string }
+    ? unknown
+    : never;
+
+/**
+ * What `res.json()` of a route accepts: the union of the bodies of its documented JSON
+ * responses. A response not described by a zod schema (a `$ref`, a plain JSON Schema) makes it
+ * `unknown`, as does a route documenting no JSON body.
+ */
+export type ApiResponseBody<R> = [{ [K in keyof R]: ResponseBodyOf<R[K]> }[keyof R]] extends [infer U] ? ([U] extends [never] ? unknown : U) : unknown;
+
+/** A route handler: may be async (a rejection goes to `next(err)` on Express 4 and 5). `res.json()` is typed from `responses`. */
+export type ApiRouteHandler<P, Q, B, H, R = ApiResponses> = (req: ApiRequest<P, Q, B, H>, res: Response<ApiResponseBody<R>>, next: NextFunction) => unknown;
+
 /** Options of `router.route({...})`. */
-export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q extends ApiParameterSchema | undefined, B extends ApiRequestBody | undefined, H extends ApiParameterSchema | undefined> {
+export interface ApiRouteOptions<
+  P extends ApiParameterSchema | undefined,
+  Q extends ApiParameterSchema | undefined,
+  B extends ApiRequestBody | undefined,
+  H extends ApiParameterSchema | undefined,
+  R extends ApiResponses = ApiResponses,
+> {
   method: ApiRouteMethod;
   /** Express path (`/graphs/:id`), written to the document as `/graphs/{id}`. */
   path: string;
@@ -88,7 +124,7 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
     bodyDescription?: string;
   };
   /** Documented responses by status; 400/401/403/429 are added from validation and middleware. */
-  responses: Record<number | string, ApiResponse>;
+  responses: R;
   /** Extra security requirement, AND-ed with the middleware's; `[]` marks the route public. */
   security?: SecurityRequirement[];
   /** Middleware run before validation (auth, rate limit); their metadata drives the document. */
@@ -103,7 +139,7 @@ export interface ApiRouteOptions<P extends ApiParameterSchema | undefined, Q ext
    * (`createApiRouter({ responseValidation })`, itself `'strip'` by default).
    */
   responseValidation?: ResponseValidationMode;
-  handler: ApiRouteHandler<P, Q, B, H>;
+  handler: ApiRouteHandler<P, Q, B, H, R>;
 }
 
 /** An Express Router that also documents its routes. */
@@ -116,8 +152,9 @@ export interface ApiRouter extends Router {
     Q extends ApiParameterSchema | undefined = undefined,
     B extends ApiRequestBody | undefined = undefined,
     H extends ApiParameterSchema | undefined = undefined,
+    R extends ApiResponses = ApiResponses,
   >(
-    options: ApiRouteOptions<P, Q, B, H>,
+    options: ApiRouteOptions<P, Q, B, H, R>,
   ) => ApiRouter) &
     Router['route'];
 }

@@ -55,7 +55,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
       tags: ['graphs'],
       request: { params: z.object({ id: z.string().min(3) }), query: z.object({ limit: z.coerce.number().int().max(10) }), body: NewGraph },
       responses: { 200: jsonResponse(Graph, 'OK') },
-      handler: (_req, res) => res.json({}),
+      handler: (_req, res) => res.json({ id: 'g1', name: 'g', nodes: 0 }),
     });
     const res = await request(appWith(api)).post('/graphs/ab?limit=99').send({ name: 42, nodes: -1 });
     assert.equal(res.status, 400);
@@ -67,7 +67,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('answers 400 for malformed JSON and 413 for a body over the limit', async () => {
     const api = makeRouter();
-    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], bodyLimit: 200, request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({}) });
+    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], bodyLimit: 200, request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({ id: 'g1', name: 'g', nodes: 0 }) });
     const app = appWith(api);
     const malformed = await request(app).post('/graphs').set('Content-Type', 'application/json').send('{"name": ');
     assert.equal(malformed.status, 400);
@@ -156,7 +156,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 describe('createApiRouter: declaration errors and the document', () => {
   it('writes /users/:id as /users/{id} and generates path params when no schema is given', async () => {
     const api = createApiRouter();
-    api.route({ method: 'get', path: '/users/:userId/graphs/:id', summary: 'Get', tags: ['graphs'], responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: (req, res) => res.json(req.params) });
+    api.route({ method: 'get', path: '/users/:userId/graphs/:id', summary: 'Get', tags: ['graphs'], responses: { 200: jsonResponse(z.record(z.string(), z.union([z.string(), z.array(z.string())])), 'OK') }, handler: (req, res) => res.json(req.params) });
     const document = generateOpenApiDocument(api, { title: 't', version: '1' });
     const operation = document.paths!['/users/{userId}/graphs/{id}']!.get as { parameters: { name: string; in: string; required: boolean }[]; responses: Record<string, unknown> };
     assert.deepEqual(operation.parameters.map((p) => [p.name, p.in, p.required]), [['userId', 'path', true], ['id', 'path', true]]);
