@@ -42,6 +42,10 @@ export type {
 } from './route-types.js';
 /** Default of `route({ maxBodyDepth })`. */
 export { DEFAULT_MAX_BODY_DEPTH } from './body-depth.js';
+/** Uploads: `multipart/form-data` bodies. */
+export { uploadedFile, DEFAULT_MULTIPART_LIMITS, type UploadedFile, type MultipartLimits } from './multipart.js';
+/** What routes do with their handlers' JSON (`responseValidation`). */
+export { DEFAULT_RESPONSE_VALIDATION, type ResponseValidationMode } from './response-validation.js';
 /** Response helpers for `responses`. */
 export { jsonResponse, emptyResponse, ErrorDetailBody } from './responses.js';
 /** Validation issue shape rendered in 400 `detail` lists. */

@@ -5,6 +5,7 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig, ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
+import type { MultipartLimits } from './multipart.js';
 import type { ResponseValidationMode } from './response-validation.js';
 import type { SecurityRequirement } from './security.js';
 
@@ -131,6 +132,11 @@ export interface ApiRouteOptions<
   middleware?: RequestHandler | readonly RequestHandler[];
   /** Body size limit (body-parser syntax). Default `'100kb'`. */
   bodyLimit?: string | number;
+  /**
+   * Limits of a `multipart/form-data` body (`fileSize`, `files`, `fields`, `fieldSize`,
+   * `parts`); past one → 413. Defaults: `DEFAULT_MULTIPART_LIMITS`. `bodyLimit` does not apply.
+   */
+  multipartLimits?: MultipartLimits;
   /** Maximum nesting of arrays/objects in a parsed body (deeper → 400 `too_deep`). Default 64. */
   maxBodyDepth?: number;
   /**

@@ -7,6 +7,7 @@ import { ConfigError } from '../config/settings.js';
 import { fromBodyParserError } from '../errors/body-parser-errors.js';
 import { RESPONSE_400, RESPONSE_413, responseRef } from './components.js';
 import { middlewareActingOn } from './metadata.js';
+import type { MultipartLimits } from './multipart.js';
 import { expressPathToOpenApi } from './path.js';
 import { bodyParserFor, normaliseRequestBody, type RouteBody } from './request-body.js';
 import { DEFAULT_RESPONSE_VALIDATION, RESPONSE_VALIDATION_MODES, responseSchemasOf, type ResponseValidationMode } from './response-validation.js';
@@ -46,8 +47,8 @@ export interface CreateApiRouterOptions {
 }
 
 /** body-parser failures become the kit's 400/413 shapes right away (whatever error handler the app uses). */
-function createBodyParser(body: RouteBody, limit: string | number): RequestHandler {
-  const parsers = body.media.map((entry) => bodyParserFor(entry.type, limit));
+function createBodyParser(body: RouteBody, limit: string | number, multipartLimits: MultipartLimits | undefined): RequestHandler {
+  const parsers = body.media.map((entry) => bodyParserFor(entry.type, limit, multipartLimits));
   if (parsers.length === 1) {
     const parse = parsers[0]!;
     return function parseRequestBody(req: Request, res: Response, next: NextFunction) {
@@ -148,7 +149,7 @@ export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter
     const derived = deriveOperationSecurity([...middlewareActingOn(routerMiddleware, routeOptions.path), ...middleware], routeOptions.security);
     const config = operationConfig(routeOptions, openApiPath, { ...(params !== undefined ? { params } : {}), ...(body !== undefined ? { body } : {}), validates }, derived);
     const chain: RequestHandler[] = [...middleware];
-    if (body !== undefined) chain.push(createBodyParser(body, routeOptions.bodyLimit ?? '100kb'));
+    if (body !== undefined) chain.push(createBodyParser(body, routeOptions.bodyLimit ?? '100kb', routeOptions.multipartLimits));
     const responses = responseSchemasOf(routeOptions.responses as Record<string, ApiResponse>, routeOptions.responseValidation ?? responseValidation, key);
     chain.push(createRouteHandler(validates ? validation : undefined, routeOptions.handler as Handler, responses));
     // Routing first: if Express rejects the path, nothing half-declared stays in the registry.
