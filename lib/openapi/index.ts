@@ -64,6 +64,7 @@ export type { OpenApiDocument, OpenApiInfo, OpenApiOperation } from './types.js'
 
 /** Serving the JSON and the docs page. */
 export { serveOpenApi, type ServeOpenApiOptions, type RoutableTarget } from './serve.js';
+export { DEFAULT_SWAGGER_UI_OPTIONS, type SwaggerUiOptions } from './swagger-ui-options.js';
 
 /** The `platform-kit` command line (what `bin/platform-kit.mjs` runs). */
 export { runPlatformKitCli, type PlatformKitCliIo } from './cli.js';
