@@ -68,12 +68,12 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export function undocumentedFields(input: unknown, output: unknown, path = '', found: string[] = [], depth = 0): string[] {
   if (depth > 64 || found.length >= 20) return found;
   if (Array.isArray(input) && Array.isArray(output)) {
-    input.forEach((item, index) => undocumentedFields(item, output[index], path === '' ? String(index) : `${path}.${index}`, found, depth + 1));
+    for (let index = 0; index < input.length; index += 1) undocumentedFields(input[index], output[index], path === '' ? String(index) : `${path}.${index}`, found, depth + 1);
   } else if (isPlainObject(input) && isPlainObject(output)) {
     for (const key of Object.keys(input)) {
       const child = path === '' ? key : `${path}.${key}`;
       if (input[key] === undefined) continue; // JSON drops it anyway
-      if (!Object.prototype.hasOwnProperty.call(output, key)) found.push(child);
+      if (!Object.hasOwn(output, key)) found.push(child);
       else undocumentedFields(input[key], output[key], child, found, depth + 1);
     }
   }

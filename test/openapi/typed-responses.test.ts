@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { errorHandler } from '../../lib/errors/index.js';
-import { createApiRouter, emptyResponse, ErrorDetailBody, jsonResponse, z, type ApiResponseBody } from '../../lib/openapi/index.js';
+import { type ApiResponseBody, createApiRouter, type emptyResponse, ErrorDetailBody, jsonResponse, z } from '../../lib/openapi/index.js';
 import { forEachExpress } from '../support/express.js';
 
 const Graph = z.object({ id: z.string(), nodes: z.number().int(), createdAt: z.string().datetime() });
