@@ -90,6 +90,8 @@ export function multipartParser(limits: MultipartLimits = {}): RequestHandler {
   const bounds = { ...DEFAULT_MULTIPART_LIMITS, ...limits };
   return function parseMultipartBody(req: Request, _res: Response, next: NextFunction) {
     if (typeof req.is('multipart/form-data') !== 'string') return next();
+    // Read already (an app-level multer, a proxy middleware): waiting for data would hang.
+    if (req.readableEnded) return next();
     let parser: busboy.Busboy;
     try {
       parser = busboy({ headers: req.headers, limits: bounds });

@@ -89,6 +89,18 @@ forEachExpress('route(): every media type', ({ create }) => {
     assert.deepEqual(empty.body.detail.map((issue: { path: string }) => issue.path).sort(), ['file', 'title']);
   });
 
+  it('a multipart body an earlier middleware already read is a 400, not a hang', async () => {
+    const app = create();
+    app.use((req, _res, next) => {
+      req.on('end', () => next());
+      req.resume();
+    });
+    app.use(uploadRouter());
+    app.use(errorHandler({ onServerError: (err) => assert.fail(`5xx: ${String(err)}`) }));
+    const res = await request(app).post('/images').field('title', 'Logo').attach('file', png, { filename: 'logo.png', contentType: 'image/png' });
+    assert.equal(res.status, 400);
+  });
+
   it('raw binary bodies arrive as a Buffer, bounded by bodyLimit', async () => {
     const app = appWith(uploadRouter());
     const bytes = Buffer.from([0, 1, 2, 255]);
