@@ -21,8 +21,8 @@ const Query = z.object({ dryRun: z.enum(['true', 'false']).default('false') });
 const Body = z.object({ name: z.string().min(1).max(100), nodes: z.array(z.object({ id: z.string(), type: z.enum(['input', 'llm', 'output']) })).max(50) });
 const body = JSON.stringify({ name: 'bench', nodes: [{ id: 'a', type: 'input' }, { id: 'b', type: 'llm' }, { id: 'c', type: 'output' }] });
 
-function kitApp() {
-  const api = createApiRouter();
+function kitApp(responseValidation: 'strip' | 'off') {
+  const api = createApiRouter({ responseValidation });
   api.route({
     method: 'post', path: '/graphs/:id', summary: 'Bench', tags: ['bench'],
     request: { params: Params, query: Query, body: Body },
@@ -63,18 +63,29 @@ async function measure(name: string, url: string, duration: number): Promise<num
   return result.requests.average;
 }
 
-const kit = await listen(kitApp());
+// The kit's route with response validation (the default, 'strip') and without ('off'), and the hand-written one.
+const kit = await listen(kitApp('strip'));
+const kitOff = await listen(kitApp('off'));
 const hand = await listen(handWrittenApp());
 await measure('warm-up kit', kit.url, 1);
+await measure('warm-up kit (off)', kitOff.url, 1);
 await measure('warm-up hand-written', hand.url, 1);
 const ratios: number[] = [];
+const responseRatios: number[] = [];
 for (let round = 1; round <= rounds; round += 1) {
   console.log(`round ${round}`);
-  const ours = await measure('createApiRouter route', kit.url, seconds);
+  // Alternate the order each round so drift on a noisy machine does not favour one side.
+  const first = round % 2 === 1;
+  const off = first ? await measure('route, responseValidation off', kitOff.url, seconds) : 0;
+  const ours = await measure('route (response strip)', kit.url, seconds);
+  const offAfter = first ? off : await measure('route, responseValidation off', kitOff.url, seconds);
   const theirs = await measure('hand-written zod + express', hand.url, seconds);
   ratios.push(ours / theirs);
+  responseRatios.push(ours / offAfter);
 }
 kit.server.close();
+kitOff.server.close();
 hand.server.close();
-ratios.sort((a, b) => a - b);
-console.log(`ratios kit/hand-written: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${ratios[Math.floor(ratios.length / 2)]!.toFixed(2)} (1.00 = no overhead)`);
+const median = (list: number[]): string => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!.toFixed(2);
+console.log(`ratios kit/hand-written: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios)} (1.00 = no overhead)`);
+console.log(`ratios strip/off: ${responseRatios.map((r) => r.toFixed(2)).join(' ')}; median ${median(responseRatios)} (1.00 = response validation costs nothing)`);

@@ -13,7 +13,7 @@ import { requireApiKey, type StoredAPIKey } from 'express-platform-kit/api-key';
 import { optionalUser, requireAdminUser, requireUser, type AuthMiddlewareOptions, type JwtVerifier } from 'express-platform-kit/auth';
 import { IntegrationCredentialsStore } from 'express-platform-kit/credentials';
 import { HttpError } from 'express-platform-kit/errors';
-import { createApiRouter, emptyResponse, ErrorDetailBody, jsonResponse, z, type ApiRouter } from 'express-platform-kit/openapi';
+import { createApiRouter, emptyResponse, ErrorDetailBody, jsonResponse, uploadedFile, z, type ApiRouter } from 'express-platform-kit/openapi';
 import { rateLimit } from 'express-platform-kit/rate-limit';
 import type { RedisOption } from 'express-platform-kit/redis';
 import { clearSessionCookie, readSessionId, requireSession, SessionManager, setSessionCookie, type SessionCookieOptions } from 'express-platform-kit/session';
@@ -48,6 +48,9 @@ const MaskedCredentials = z
   .object({ id: z.string(), type: z.literal('api_key'), provider: z.string(), title: z.string().nullable().optional(), apiKey: z.string().openapi({ example: '********' }) })
   .openapi('MaskedAPIKeyCredentials');
 const NewCredentials = z.object({ provider: z.string().trim().min(1).max(64), apiKey: z.string().min(1).max(4096), title: z.string().max(200).optional() }).openapi('NewAPIKeyCredentials');
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+// The client's Content-Type is not trusted: the bytes must start like a PNG.
+const GraphIcon = z.object({ icon: uploadedFile().refine((file) => file.buffer.subarray(0, 8).equals(PNG_SIGNATURE), 'must be a PNG image') });
 const CredentialsId = z.object({ id: z.string().min(1).max(128) });
 const GraphId = z.object({ id: z.string().uuid().openapi({ description: 'Graph id (UUID)', example: '7d0e5e4e-3f6a-4d1e-9b1e-2f0f3c9a1b2c' }) });
 
@@ -77,7 +80,9 @@ type GraphRecord = z.output<typeof Graph>;
 
 export function createFullApi(options: FullApiOptions): ApiRouter {
   const graphs = new Map<string, GraphRecord>();
-  const api = createApiRouter({ middleware: options.middleware ?? [] });
+  // Response validation: 'strip' (the default) in production drops fields a handler adds by
+  // mistake; 'error' elsewhere makes the tests fail on any drift between handler and document.
+  const api = createApiRouter({ middleware: options.middleware ?? [], responseValidation: process.env.NODE_ENV === 'production' ? 'strip' : 'error' });
   const user = requireUser(options.auth);
   const admin = requireAdminUser(options.auth);
   const maybeUser = optionalUser(options.auth);
@@ -125,6 +130,7 @@ interface GraphMiddleware {
 
 /** Graphs of the signed-in user. */
 function declareGraphRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { user, createLimit, maybeUser, apiKey }: GraphMiddleware): void {
+  const icons = new Map<string, Buffer>(); // graph id → PNG bytes (in memory, like the graphs)
   api.route({
     method: 'get', path: '/graphs', summary: 'List my graphs', tags: ['graphs'],
     middleware: [user],
@@ -161,6 +167,22 @@ function declareGraphRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { 
     },
   });
 
+  // An upload: multipart/form-data parsed by busboy within multipartLimits (past one: 413).
+  api.route({
+    method: 'put', path: '/graphs/:id/icon', summary: 'Set the icon of one of my graphs', tags: ['graphs'],
+    description: 'A PNG up to 256 KiB, sent as multipart/form-data (field `icon`).',
+    middleware: [user],
+    multipartLimits: { fileSize: 256 * 1024, files: 1, fields: 4 },
+    request: { params: GraphId, body: { content: { 'multipart/form-data': { schema: GraphIcon } } } },
+    responses: { 200: jsonResponse(z.object({ id: z.string(), iconBytes: z.number().int() }), 'The icon was stored'), 404: jsonResponse(ErrorDetailBody, 'No such graph (or not yours)') },
+    handler: (req, res, next) => {
+      const graph = graphs.get(req.params.id);
+      if (graph === undefined || graph.ownerId !== req.user!.id) return next(new HttpError(404, 'Graph not found'));
+      icons.set(graph.id, req.body.icon.buffer);
+      res.json({ id: graph.id, iconBytes: req.body.icon.size });
+    },
+  });
+
   api.route({
     method: 'delete', path: '/graphs/:id', summary: 'Delete one of my graphs', tags: ['graphs'],
     middleware: [user],
@@ -170,6 +192,7 @@ function declareGraphRoutes(api: ApiRouter, graphs: Map<string, GraphRecord>, { 
       const graph = graphs.get(req.params.id);
       if (graph === undefined || graph.ownerId !== req.user!.id) return next(new HttpError(404, 'Graph not found'));
       graphs.delete(graph.id);
+      icons.delete(graph.id);
       res.status(204).end();
     },
   });
@@ -250,7 +273,9 @@ function declareCredentialsRoutes(api: ApiRouter, { auth, credentials }: FullApi
     responses: { 201: jsonResponse(MaskedCredentials, 'Stored (secret masked)'), 409: jsonResponse(ErrorDetailBody, 'The user already holds the maximum number of credentials'), 503: unavailable },
     handler: async (req, res) => {
       const saved = await credentials.add(req.user!.id, { type: 'api_key', provider: req.body.provider, apiKey: req.body.apiKey, title: req.body.title });
-      res.status(201).json(saved); // Secret fields serialise as "********"
+      // Checked against MaskedCredentials on the way out: the Secret serialises as "********".
+      if (saved.type !== 'api_key') throw new Error('the store returned another kind of credentials'); // it cannot: narrows the type
+      res.status(201).json(saved);
     },
   });
   api.route({
@@ -258,7 +283,8 @@ function declareCredentialsRoutes(api: ApiRouter, { auth, credentials }: FullApi
     middleware: [user],
     responses: { 200: jsonResponse(z.array(MaskedCredentials), 'Credentials, secrets masked'), 503: unavailable },
     handler: async (req, res) => {
-      res.json(await credentials.list(req.user!.id));
+      // This API stores API keys only; other kinds (OAuth tokens) are not part of its document.
+      res.json((await credentials.list(req.user!.id)).filter((stored) => stored.type === 'api_key'));
     },
   });
   api.route({

@@ -10,6 +10,8 @@ export const KIT_ERROR_CODES = [
   'ERR_VALIDATION',
   'ERR_PAYLOAD_TOO_LARGE',
   'ERR_INTERNAL',
+  // a route handler's JSON does not match its documented response schema (500, openapi)
+  'ERR_RESPONSE_INVALID',
   // auth
   'ERR_AUTH_MISSING',
   'ERR_AUTH_TOKEN_EXPIRED',

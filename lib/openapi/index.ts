@@ -34,12 +34,18 @@ export type {
   ApiRouteHandler,
   ApiRequest,
   ApiResponse,
+  ApiResponses,
+  ApiResponseBody,
   ApiParameterSchema,
   ApiRequestBody,
   ValidatedRequestParts,
 } from './route-types.js';
 /** Default of `route({ maxBodyDepth })`. */
 export { DEFAULT_MAX_BODY_DEPTH } from './body-depth.js';
+/** Uploads: `multipart/form-data` bodies. */
+export { uploadedFile, DEFAULT_MULTIPART_LIMITS, type UploadedFile, type MultipartLimits } from './multipart.js';
+/** What routes do with their handlers' JSON (`responseValidation`). */
+export { DEFAULT_RESPONSE_VALIDATION, type ResponseValidationMode } from './response-validation.js';
 /** Response helpers for `responses`. */
 export { jsonResponse, emptyResponse, ErrorDetailBody } from './responses.js';
 /** Validation issue shape rendered in 400 `detail` lists. */
@@ -58,6 +64,7 @@ export type { OpenApiDocument, OpenApiInfo, OpenApiOperation } from './types.js'
 
 /** Serving the JSON and the docs page. */
 export { serveOpenApi, type ServeOpenApiOptions, type RoutableTarget } from './serve.js';
+export { DEFAULT_SWAGGER_UI_OPTIONS, type SwaggerUiOptions } from './swagger-ui-options.js';
 
 /** The `platform-kit` command line (what `bin/platform-kit.mjs` runs). */
 export { runPlatformKitCli, type PlatformKitCliIo } from './cli.js';

@@ -8,6 +8,7 @@
 import type { ZodRequestBody } from '@asteasolutions/zod-to-openapi';
 import express, { type RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
+import { multipartParser, type MultipartLimits } from './multipart.js';
 import type { z } from 'zod';
 
 /** One accepted media type of a body. */
@@ -90,12 +91,14 @@ export function normaliseRequestBody(body: unknown, bodyDescription: string | un
 const isJsonType = (type: string): boolean => type === 'application/json' || type.endsWith('+json');
 
 /**
- * body-parser for one media type: JSON (`application/json`, `…+json`), urlencoded forms,
- * `text/*` as a string, anything else as a Buffer. Each parses only its own type, and none
- * parses twice (an app-level `express.json()` that ran first wins).
+ * The parser for one media type: JSON (`application/json`, `…+json`), urlencoded forms,
+ * `multipart/form-data` (busboy, within `multipartLimits`), `text/*` as a string, anything
+ * else as a Buffer. Each parses only its own type, and none parses twice (an app-level
+ * `express.json()` that ran first wins).
  */
-export function bodyParserFor(type: string, limit: string | number): RequestHandler {
+export function bodyParserFor(type: string, limit: string | number, multipartLimits?: MultipartLimits): RequestHandler {
   if (isJsonType(type)) return express.json({ type, limit });
+  if (type === 'multipart/form-data') return multipartParser(multipartLimits);
   if (type === 'application/x-www-form-urlencoded') return express.urlencoded({ type, limit, extended: false });
   if (type.startsWith('text/')) return express.text({ type, limit });
   return express.raw({ type, limit });

@@ -5,14 +5,15 @@ import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from './zod.js';
 
 /**
- * A JSON response described by a zod schema.
+ * A JSON response described by a zod schema. The schema's type is kept, so a route
+ * handler's `res.json()` accepts only bodies of its documented responses.
  *
  * @example
  * ```ts
  * responses: { 200: jsonResponse(Graph, 'The graph'), 404: jsonResponse(ErrorDetail, 'No such graph') }
  * ```
  */
-export function jsonResponse(schema: z.ZodType, description: string, options: { headers?: ResponseConfig['headers'] } = {}): ResponseConfig {
+export function jsonResponse<S extends z.ZodType>(schema: S, description: string, options: { headers?: ResponseConfig['headers'] } = {}): ResponseConfig & { content: { 'application/json': { schema: S } } } {
   return {
     description,
     ...(options.headers !== undefined ? { headers: options.headers } : {}),

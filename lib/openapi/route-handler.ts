@@ -7,6 +7,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { validationError, type ValidationIssue } from '../errors/validation-issue.js';
 import { exceedsDepth } from './body-depth.js';
 import type { RouteBody } from './request-body.js';
+import { guardResponseJson, type ResponseSchemas } from './response-validation.js';
 import { validateRequestParts, type RequestSchemas, type ValidationOutcome } from './validation.js';
 
 export type Handler = (req: Request, res: Response, next: NextFunction) => unknown;
@@ -20,14 +21,23 @@ export interface RouteValidation {
   maxBodyDepth: number;
 }
 
-function runHandler(handler: Handler, req: Request, res: Response, next: NextFunction): void {
+function runHandler(handler: Handler, req: Request, res: Response, next: NextFunction, responses: ResponseSchemas | undefined): void {
+  let done = next;
+  if (responses !== undefined) {
+    const restore = guardResponseJson(responses, res, next);
+    // Whatever the handler passes on (an error, or next() to a later route) is not its own response.
+    done = (err?: unknown) => {
+      restore();
+      next(err);
+    };
+  }
   try {
-    const result = handler(req, res, next);
+    const result = handler(req, res, done);
     if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => next(err ?? new Error('route handler rejected')));
+      (result as PromiseLike<unknown>).then(undefined, (err: unknown) => done(err ?? new Error('route handler rejected')));
     }
   } catch (err) {
-    next(err);
+    done(err);
   }
 }
 
@@ -78,14 +88,15 @@ function applyValues(req: Request, values: Partial<Record<'params' | 'query' | '
 /**
  * Validation and the handler in one Express layer (one layer less per request): invalid
  * input goes to next(400), valid input is stored on the request and the handler runs; a
- * throw or a rejection of the handler goes to next(err).
+ * throw or a rejection of the handler goes to next(err). With `responses`, the handler's
+ * `res.json()` is checked against them (see response-validation.ts).
  */
-export function createRouteHandler(validation: RouteValidation | undefined, handler: Handler): RequestHandler {
+export function createRouteHandler(validation: RouteValidation | undefined, handler: Handler, responses?: ResponseSchemas): RequestHandler {
   if (validation === undefined) {
     return function handleApiRoute(req: Request, res: Response, next: NextFunction) {
       // Routes without schemas still get `req.valid` (their handler type promises it).
       req.valid = { params: req.params, query: req.query, body: req.body, headers: undefined };
-      runHandler(handler, req, res, next);
+      runHandler(handler, req, res, next, responses);
     };
   }
   const { body, maxBodyDepth } = validation;
@@ -101,7 +112,7 @@ export function createRouteHandler(validation: RouteValidation | undefined, hand
         return;
       }
       applyValues(req, outcome.values);
-      runHandler(handler, req, res, next);
+      runHandler(handler, req, res, next, responses);
     };
     let outcome: ValidationOutcome | Promise<ValidationOutcome>;
     try {

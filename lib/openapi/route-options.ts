@@ -5,7 +5,9 @@
 import type { RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
 import { DEFAULT_MAX_BODY_DEPTH } from './body-depth.js';
+import { badMultipartLimits, DEFAULT_MULTIPART_LIMITS } from './multipart.js';
 import { isZodSchema } from './request-body.js';
+import { RESPONSE_VALIDATION_MODES } from './response-validation.js';
 import type { ApiParameterSchema, ApiRouteMethod, ApiRouteOptions } from './route-types.js';
 import { z } from './zod.js';
 
@@ -38,6 +40,10 @@ export function checkRouteOptions(options: ApiRouteOptions<any, any, any, any>):
   if (typeof options.handler !== 'function') fail('handler', 'must be a function');
   const depth = options.maxBodyDepth;
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) fail('maxBodyDepth', 'must be a positive integer');
+  const badLimit = badMultipartLimits(options.multipartLimits)[0];
+  if (badLimit !== undefined) fail(badLimit, `must be a positive integer (one of ${Object.keys(DEFAULT_MULTIPART_LIMITS).join(', ')})`);
+  const mode = options.responseValidation;
+  if (mode !== undefined && !RESPONSE_VALIDATION_MODES.includes(mode)) fail('responseValidation', `must be one of ${RESPONSE_VALIDATION_MODES.join(', ')}`);
   return middlewareList(options.middleware, 'middleware');
 }
 

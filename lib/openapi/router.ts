@@ -7,11 +7,13 @@ import { ConfigError } from '../config/settings.js';
 import { fromBodyParserError } from '../errors/body-parser-errors.js';
 import { RESPONSE_400, RESPONSE_413, responseRef } from './components.js';
 import { middlewareActingOn } from './metadata.js';
+import type { MultipartLimits } from './multipart.js';
 import { expressPathToOpenApi } from './path.js';
 import { bodyParserFor, normaliseRequestBody, type RouteBody } from './request-body.js';
+import { DEFAULT_RESPONSE_VALIDATION, RESPONSE_VALIDATION_MODES, responseSchemasOf, type ResponseValidationMode } from './response-validation.js';
 import { createRouteHandler, type Handler, type RouteValidation } from './route-handler.js';
 import { checkRequest, checkRouteOptions, fail, maxBodyDepthOf, middlewareList, paramsSchema } from './route-options.js';
-import type { ApiParameterSchema, ApiRouteOptions, ApiRouter } from './route-types.js';
+import type { ApiParameterSchema, ApiResponse, ApiRouteOptions, ApiRouter } from './route-types.js';
 import { deriveOperationSecurity, PLATFORM_KIT_EXTENSION } from './security.js';
 
 /** Options of {@link createApiRouter}. */
@@ -34,11 +36,19 @@ export interface CreateApiRouterOptions {
    * route listed it first in its own `middleware`.
    */
   middleware?: RequestHandler | readonly RequestHandler[];
+  /**
+   * What every route of this router does with the JSON its handler sends (a route's own
+   * `responseValidation` wins): `'strip'` (default) sends the documented schema's output, so
+   * undocumented fields never leave; `'error'` also refuses undocumented fields; both answer
+   * 500 `ERR_RESPONSE_INVALID` (logged with the issues) for a body the schema rejects;
+   * `'off'` sends what the handler passed.
+   */
+  responseValidation?: ResponseValidationMode;
 }
 
 /** body-parser failures become the kit's 400/413 shapes right away (whatever error handler the app uses). */
-function createBodyParser(body: RouteBody, limit: string | number): RequestHandler {
-  const parsers = body.media.map((entry) => bodyParserFor(entry.type, limit));
+function createBodyParser(body: RouteBody, limit: string | number, multipartLimits: MultipartLimits | undefined): RequestHandler {
+  const parsers = body.media.map((entry) => bodyParserFor(entry.type, limit, multipartLimits));
   if (parsers.length === 1) {
     const parse = parsers[0]!;
     return function parseRequestBody(req: Request, res: Response, next: NextFunction) {
@@ -84,7 +94,7 @@ function operationConfig(routeOptions: ApiRouteOptions<any, any, any, any>, open
   };
 }
 
-function checkRouterOptions(options: CreateApiRouterOptions): { registry: OpenAPIRegistry; basePath: string; middleware: RequestHandler[] } {
+function checkRouterOptions(options: CreateApiRouterOptions): { registry: OpenAPIRegistry; basePath: string; middleware: RequestHandler[]; responseValidation: ResponseValidationMode } {
   const registry = options.registry ?? new OpenAPIRegistry();
   const issues = [];
   if (!(registry instanceof OpenAPIRegistry) && !Array.isArray((registry as { definitions?: unknown }).definitions)) issues.push({ variable: 'registry', message: 'must be an OpenAPIRegistry' });
@@ -94,15 +104,18 @@ function checkRouterOptions(options: CreateApiRouterOptions): { registry: OpenAP
   list.forEach((handler, index) => {
     if (typeof handler !== 'function') issues.push({ variable: `middleware[${index}]`, message: 'must be a function' });
   });
+  const responseValidation = options.responseValidation ?? DEFAULT_RESPONSE_VALIDATION;
+  if (!RESPONSE_VALIDATION_MODES.includes(responseValidation)) issues.push({ variable: 'responseValidation', message: `must be one of ${RESPONSE_VALIDATION_MODES.join(', ')}` });
   if (issues.length > 0) throw new ConfigError(issues, 'createApiRouter options');
-  return { registry, basePath, middleware: middlewareList(list, 'middleware') };
+  return { registry, basePath, middleware: middlewareList(list, 'middleware'), responseValidation };
 }
 
 /**
  * Creates an Express Router whose `route({...})` registers the operation in an OpenAPI
  * registry AND installs: the route's `middleware` (auth, rate limit), a body parser when a
  * body is declared, zod validation of params/query/headers/body (400 listing every issue),
- * then the handler, typed from the schemas. `route('/path')` stays Express's own.
+ * then the handler, typed from the schemas, whose JSON is checked against the documented
+ * response schemas (`responseValidation`). `route('/path')` stays Express's own.
  *
  * @example
  * ```ts
@@ -116,7 +129,7 @@ function checkRouterOptions(options: CreateApiRouterOptions): { registry: OpenAP
  * ```
  */
 export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter {
-  const { registry, basePath, middleware: routerMiddleware } = checkRouterOptions(options);
+  const { registry, basePath, middleware: routerMiddleware, responseValidation } = checkRouterOptions(options);
   const router = (options.router ?? express.Router(options.routerOptions)) as unknown as ApiRouter;
   if (routerMiddleware.length > 0) router.use(...routerMiddleware);
   const expressRoute = router.route.bind(router);
@@ -136,8 +149,9 @@ export function createApiRouter(options: CreateApiRouterOptions = {}): ApiRouter
     const derived = deriveOperationSecurity([...middlewareActingOn(routerMiddleware, routeOptions.path), ...middleware], routeOptions.security);
     const config = operationConfig(routeOptions, openApiPath, { ...(params !== undefined ? { params } : {}), ...(body !== undefined ? { body } : {}), validates }, derived);
     const chain: RequestHandler[] = [...middleware];
-    if (body !== undefined) chain.push(createBodyParser(body, routeOptions.bodyLimit ?? '100kb'));
-    chain.push(createRouteHandler(validates ? validation : undefined, routeOptions.handler as Handler));
+    if (body !== undefined) chain.push(createBodyParser(body, routeOptions.bodyLimit ?? '100kb', routeOptions.multipartLimits));
+    const responses = responseSchemasOf(routeOptions.responses as Record<string, ApiResponse>, routeOptions.responseValidation ?? responseValidation, key);
+    chain.push(createRouteHandler(validates ? validation : undefined, routeOptions.handler as Handler, responses));
     // Routing first: if Express rejects the path, nothing half-declared stays in the registry.
     (router[routeOptions.method] as (path: string, ...handlers: RequestHandler[]) => unknown)(routeOptions.path, ...chain);
     registry.registerPath(config);

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ConfigError } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
+import { resolveSwaggerUiOptions, type SwaggerUiOptions } from './swagger-ui-options.js';
 import type { OpenApiDocument } from './types.js';
 
 /** Options of {@link serveOpenApi}. */
@@ -20,6 +21,11 @@ export interface ServeOpenApiOptions {
   docsPath?: string | false;
   /** Page title. Default: the document's `info.title`. */
   title?: string;
+  /**
+   * Swagger UI settings (persisted authorization, deep linking, default expansion, …); unset
+   * ones keep `DEFAULT_SWAGGER_UI_OPTIONS`. Checked when `serveOpenApi` is called.
+   */
+  swaggerUi?: SwaggerUiOptions;
 }
 
 /** Anything with Express's `get`/`use` (an app or a router). */
@@ -32,18 +38,19 @@ export interface RoutableTarget {
 const ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png', 'oauth2-redirect.html', 'oauth2-redirect.js']);
 const INITIALIZER = 'platform-kit-swagger-initializer.js';
 
-// Runs in the browser. `persistAuthorization` keeps the token across reloads.
+// Runs in the browser. The settings (checked on the server: booleans, numbers, one enum) come
+// as JSON from a data attribute, so the page needs no inline script.
 const INITIALIZER_SOURCE = `window.addEventListener('load', function () {
   var root = document.getElementById('swagger-ui');
-  window.ui = SwaggerUIBundle({
+  var settings = JSON.parse(root.getAttribute('data-swagger-ui-options') || '{}');
+  var config = {
     url: new URL(root.getAttribute('data-openapi-url'), document.baseURI).href,
     dom_id: '#swagger-ui',
-    deepLinking: true,
-    persistAuthorization: true,
-    tryItOutEnabled: false,
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout'
-  });
+  };
+  Object.keys(settings).forEach(function (key) { config[key] = settings[key]; });
+  window.ui = SwaggerUIBundle(config);
 });
 `;
 
@@ -68,7 +75,7 @@ async function loadSwaggerUiDir(): Promise<string> {
 }
 
 /** The Swagger UI page; assets and the document URL are relative, so any mount point works. */
-function docsPageHtml(title: string, assets: string, jsonUrl: string): string {
+function docsPageHtml(title: string, assets: string, jsonUrl: string, settings: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -79,7 +86,7 @@ function docsPageHtml(title: string, assets: string, jsonUrl: string): string {
 <link rel="icon" type="image/png" href="${assets}favicon-32x32.png" sizes="32x32">
 </head>
 <body>
-<div id="swagger-ui" data-openapi-url="${escapeHtml(jsonUrl)}"></div>
+<div id="swagger-ui" data-openapi-url="${escapeHtml(jsonUrl)}" data-swagger-ui-options="${escapeHtml(settings)}"></div>
 <script src="${assets}swagger-ui-bundle.js"></script>
 <script src="${assets}${INITIALIZER}"></script>
 </body>
@@ -100,7 +107,8 @@ function checkTarget(target: unknown, options: ServeOpenApiOptions): void {
 /**
  * Serves `document` at `jsonPath` and an interactive Swagger UI page at `docsPath`, from the
  * locally installed `swagger-ui-dist` (loaded lazily; no CDN). "Authorize" accepts a bearer
- * token and keeps it across reloads. Mount before auth middleware, or on a public router.
+ * token and keeps it across reloads (`swaggerUi` sets this and the other page settings).
+ * Mount before auth middleware, or on a public router.
  *
  * @example
  * ```ts
@@ -111,6 +119,7 @@ export function serveOpenApi<T extends RoutableTarget>(target: T, options: Serve
   checkTarget(target, options);
   const jsonPath = checkPath('jsonPath', options.jsonPath ?? '/openapi.json');
   const docsPath = options.docsPath === false ? false : checkPath('docsPath', options.docsPath ?? '/docs');
+  const settings = JSON.stringify(resolveSwaggerUiOptions(options.swaggerUi));
   let cached: { json: string; title: string } | undefined;
   const documentJson = (): { json: string; title: string } => {
     if (cached === undefined) {
@@ -145,7 +154,7 @@ export function serveOpenApi<T extends RoutableTarget>(target: T, options: Serve
       const jsonUrl = posix.relative(slash ? docsPath : posix.dirname(docsPath), jsonPath);
       res.setHeader('Content-Security-Policy', CSP);
       res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.type('html').send(docsPageHtml(title, assets, jsonUrl));
+      res.type('html').send(docsPageHtml(title, assets, jsonUrl, settings));
     } catch (err) {
       next(err);
     }

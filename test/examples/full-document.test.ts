@@ -17,6 +17,8 @@ type Op = { security?: Record<string, unknown>[]; requestBody?: unknown; paramet
 type Operation = { method: string; path: string; op: Op };
 
 const RATE_LIMIT = 3;
+const UPLOAD = Symbol('a multipart upload of a PNG');
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 
 function operationsOf(document: OpenApiDocument): Operation[] {
   return Object.entries(document.paths ?? {}).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ method, path, op: op as Op })));
@@ -53,10 +55,12 @@ describe('examples/full: runtime and document agree', () => {
     if (names.includes('HTTPBearerJWT')) return { Authorization: `Bearer ${o.op['x-platform-kit']?.forbidden ? adminToken : userToken}` };
     return {};
   };
-  const validBody = (o: Operation) => (o.path.startsWith('/integrations') ? { provider: 'openai', apiKey: 'sk-test' } : { name: 'graph' });
+  const isUpload = (o: Operation) => (o.op.requestBody as { content?: Record<string, unknown> } | undefined)?.content?.['multipart/form-data'] !== undefined;
+  const validBody = (o: Operation) => (isUpload(o) ? UPLOAD : o.path.startsWith('/integrations') ? { provider: 'openai', apiKey: 'sk-test' } : { name: 'graph' });
   const urlFor = (o: Operation, id = graphId) => o.path.replace('{id}', id);
   const send = (o: Operation, headers: Record<string, string>, url = urlFor(o), body: unknown = validBody(o), target = app) => {
     const req = (request(target) as unknown as Record<string, (u: string) => request.Test>)[o.method]!(url).set(headers);
+    if (body === UPLOAD) return req.attach('icon', PNG, { filename: 'icon.png', contentType: 'image/png' });
     return o.op.requestBody ? req.send(body as object) : req;
   };
   const assertListed = (o: Operation, status: number, scenario: string, doc = document) => {
@@ -67,7 +71,7 @@ describe('examples/full: runtime and document agree', () => {
   it('serves a document that is plain JSON data, validates, and equals docs/openapi.example.json (npm run docs:openapi is up to date)', async () => {
     assert.deepEqual(structuredClone(document), document);
     await validateDocument(structuredClone(document));
-    assert.equal(operations.length, 15);
+    assert.equal(operations.length, 16);
     const committed = JSON.parse(readFileSync('docs/openapi.example.json', 'utf8'));
     assert.deepEqual(committed, JSON.parse(JSON.stringify(generateOpenApiDocument(registry, info))));
     // The app under test has smaller rate limits; the operations and their statuses are the same.

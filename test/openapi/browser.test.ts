@@ -91,6 +91,16 @@ describe('serveOpenApi: the docs page in headless Chromium', function () {
     assert.match(body ?? '', /browser-user/);
 
     await me.screenshot({ path: 'test-artifacts/openapi-docs.png' });
+
+    // persistAuthorization (the default): the token survives a reload.
+    await page.reload();
+    await page.waitForSelector('.opblock');
+    await page.locator('.auth-wrapper .authorize.locked').waitFor();
+    const configs = await page.evaluate(() => {
+      const ui = (globalThis as unknown as { ui: { getConfigs(): Record<string, unknown> } }).ui.getConfigs();
+      return { persistAuthorization: ui.persistAuthorization, deepLinking: ui.deepLinking, docExpansion: ui.docExpansion };
+    });
+    assert.deepEqual(configs, { persistAuthorization: true, deepLinking: true, docExpansion: 'list' });
     assert.deepEqual(problems, []);
   });
 });

@@ -25,7 +25,7 @@ forEachExpress('openapi router: hostile input', ({ create }) => {
         query: z.object({ version: z.coerce.number().int().min(1).optional(), mode: z.enum(['fast', 'safe']).default('safe') }),
         body: Graph,
       },
-      responses: { 200: jsonResponse(z.object({ id: z.string() }), 'Saved') },
+      responses: { 200: jsonResponse(z.object({ id: z.string(), nodes: z.number().int(), mode: z.enum(['fast', 'safe']) }), 'Saved') },
       handler: async (req, res) => {
         res.json({ id: req.params.id, nodes: req.body.nodes.length, mode: req.query.mode });
       },

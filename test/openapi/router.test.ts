@@ -30,7 +30,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
       summary: 'Copy a graph',
       tags: ['graphs'],
       request: { params: z.object({ id: z.string().min(3) }), query: z.object({ dryRun: z.coerce.boolean().default(false), limit: z.coerce.number().int().max(10).optional() }), body: NewGraph },
-      responses: { 201: jsonResponse(Graph, 'Created') },
+      responses: { 201: jsonResponse(Graph.extend({ limit: z.number().nullable(), dryRun: z.boolean(), viaValid: z.string() }), 'Created') },
       handler: (req, res) => {
         const id: string = req.params.id;
         const limit: number | undefined = req.query.limit;
@@ -55,7 +55,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
       tags: ['graphs'],
       request: { params: z.object({ id: z.string().min(3) }), query: z.object({ limit: z.coerce.number().int().max(10) }), body: NewGraph },
       responses: { 200: jsonResponse(Graph, 'OK') },
-      handler: (_req, res) => res.json({}),
+      handler: (_req, res) => res.json({ id: 'g1', name: 'g', nodes: 0 }),
     });
     const res = await request(appWith(api)).post('/graphs/ab?limit=99').send({ name: 42, nodes: -1 });
     assert.equal(res.status, 400);
@@ -67,7 +67,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('answers 400 for malformed JSON and 413 for a body over the limit', async () => {
     const api = makeRouter();
-    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], bodyLimit: 200, request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({}) });
+    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], bodyLimit: 200, request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({ id: 'g1', name: 'g', nodes: 0 }) });
     const app = appWith(api);
     const malformed = await request(app).post('/graphs').set('Content-Type', 'application/json').send('{"name": ');
     assert.equal(malformed.status, 400);
@@ -99,7 +99,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('runs the middleware before validation: no token → 401 even with a bad body', async () => {
     const api = makeRouter();
-    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], middleware: [testRequireUser()], request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (_req, res) => res.status(201).json({}) });
+    api.route({ method: 'post', path: '/graphs', summary: 'Create', tags: ['graphs'], middleware: [testRequireUser()], request: { body: NewGraph }, responses: { 201: jsonResponse(Graph, 'Created') }, handler: (req, res) => res.status(201).json({ id: 'g1', ...req.body }) });
     const app = appWith(api);
     assert.equal((await request(app).post('/graphs').send({ name: 1 })).status, 401);
     assert.equal((await request(app).post('/graphs').set('Authorization', `Bearer ${USER_TOKEN}`).send({ name: 1 })).status, 400);
@@ -148,7 +148,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 
   it('leaves req.query untouched on routes without a query schema', async () => {
     const api = makeRouter();
-    api.route({ method: 'get', path: '/q', summary: 'Raw query', tags: ['x'], responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: (req, res) => res.json({ query: req.query, valid: req.valid.query }) });
+    api.route({ method: 'get', path: '/q', summary: 'Raw query', tags: ['x'], responses: { 200: jsonResponse(z.object({ query: z.record(z.string(), z.unknown()), valid: z.unknown() }), 'OK') }, handler: (req, res) => res.json({ query: req.query, valid: req.valid.query }) });
     assert.deepEqual((await request(appWith(api)).get('/q?a=1')).body, { query: { a: '1' }, valid: { a: '1' } });
   });
 });
@@ -156,7 +156,7 @@ forEachExpress('createApiRouter', ({ name, create }) => {
 describe('createApiRouter: declaration errors and the document', () => {
   it('writes /users/:id as /users/{id} and generates path params when no schema is given', async () => {
     const api = createApiRouter();
-    api.route({ method: 'get', path: '/users/:userId/graphs/:id', summary: 'Get', tags: ['graphs'], responses: { 200: jsonResponse(z.object({}), 'OK') }, handler: (req, res) => res.json(req.params) });
+    api.route({ method: 'get', path: '/users/:userId/graphs/:id', summary: 'Get', tags: ['graphs'], responses: { 200: jsonResponse(z.record(z.string(), z.union([z.string(), z.array(z.string())])), 'OK') }, handler: (req, res) => res.json(req.params) });
     const document = generateOpenApiDocument(api, { title: 't', version: '1' });
     const operation = document.paths!['/users/{userId}/graphs/{id}']!.get as { parameters: { name: string; in: string; required: boolean }[]; responses: Record<string, unknown> };
     assert.deepEqual(operation.parameters.map((p) => [p.name, p.in, p.required]), [['userId', 'path', true], ['id', 'path', true]]);

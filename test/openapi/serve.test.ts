@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import express5 from 'express';
 import request from 'supertest';
 import { ConfigError } from '../../lib/config/index.js';
-import { createApiRouter, generateOpenApiDocument, jsonResponse, serveOpenApi, z } from '../../lib/openapi/index.js';
+import { createApiRouter, DEFAULT_SWAGGER_UI_OPTIONS, generateOpenApiDocument, jsonResponse, serveOpenApi, z } from '../../lib/openapi/index.js';
 import { forEachExpress } from '../support/express.js';
 
 function documentFor() {
@@ -41,7 +41,10 @@ forEachExpress('serveOpenApi', ({ create }) => {
     assert.ok(bundle.text.length > 100_000 || (bundle.body as Buffer).length > 100_000);
     assert.equal((await request(app).get('/docs/swagger-ui.css')).status, 200);
     const init = await request(app).get('/docs/platform-kit-swagger-initializer.js');
-    assert.match(init.text, /persistAuthorization: true/);
+    assert.doesNotMatch(init.text, /persistAuthorization/, 'settings come from the page, not the script');
+    const settings = JSON.parse(/data-swagger-ui-options="([^"]*)"/.exec(page.text)![1]!.replace(/&quot;/g, '"'));
+    assert.deepEqual(settings, DEFAULT_SWAGGER_UI_OPTIONS);
+    assert.equal(settings.persistAuthorization, true);
     assert.equal((await request(app).get('/docs/package.json')).status, 404, 'only the UI assets are exposed');
     assert.equal((await request(app).get('/docs/index.html')).status, 404);
   });
@@ -59,6 +62,26 @@ forEachExpress('serveOpenApi', ({ create }) => {
     assert.equal((await request(app).get('/api/reference/swagger-ui-bundle.js')).status, 200);
     assert.equal((await request(app).get('/api/spec.json')).body.info.title, 'Lazy');
     assert.equal(calls, 1);
+  });
+
+  it('passes the Swagger UI settings a user sets through the page (escaped), keeping the CSP', async () => {
+    const { document } = documentFor();
+    const app = serveOpenApi(create(), { document, swaggerUi: { docExpansion: 'full', deepLinking: false, persistAuthorization: false, filter: true, defaultModelsExpandDepth: -1 } });
+    const page = await request(app).get('/docs').expect(200);
+    const attribute = /data-swagger-ui-options="([^"]*)"/.exec(page.text)![1]!;
+    assert.doesNotMatch(attribute, /"/, 'JSON is HTML-escaped in the attribute');
+    assert.deepEqual(JSON.parse(attribute.replace(/&quot;/g, '"')), { ...DEFAULT_SWAGGER_UI_OPTIONS, docExpansion: 'full', deepLinking: false, persistAuthorization: false, filter: true, defaultModelsExpandDepth: -1 });
+    assert.doesNotMatch(page.text, /<script>[^<]/, 'no inline script');
+    assert.match(page.headers['content-security-policy'] ?? '', /script-src 'self';/);
+  });
+
+  it('refuses unknown or mistyped Swagger UI settings, listing every one', () => {
+    const { document } = documentFor();
+    assert.throws(
+      () => serveOpenApi(create(), { document, swaggerUi: { docExpansion: 'all', deepLinking: 'yes', onComplete: 'alert(1)', defaultModelsExpandDepth: 1.5 } as never }),
+      (err: unknown) => err instanceof ConfigError && ['swaggerUi.docExpansion', 'swaggerUi.deepLinking', 'swaggerUi.onComplete', 'swaggerUi.defaultModelsExpandDepth'].every((field) => err.message.includes(field)),
+    );
+    assert.throws(() => serveOpenApi(create(), { document, swaggerUi: 'full' as never }), /swaggerUi/);
   });
 
   it('serves JSON only with docsPath: false', async () => {

@@ -10,5 +10,5 @@ router.route({
   tags: ['things'],
   middleware: [testRequireUser()],
   responses: { 200: jsonResponse(z.object({ id: z.string() }), 'The thing') },
-  handler: (req, res) => res.json({ id: req.params.id }),
+  handler: (req, res) => res.json({ id: String(req.params.id) }),
 });
