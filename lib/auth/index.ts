@@ -32,6 +32,8 @@ export {
   IMPERSONATION_HEADER,
   type AuthMiddlewareOptions,
 } from './middleware.js';
+// Scope and claim checks, mounted after an auth middleware (express-oauth2-jwt-bearer's names).
+export { requiredScopes, scopeIncludesAny, claimEquals, claimIncludes, claimCheck, grantedScopes, type ClaimValue } from './claims.js';
 // Typed access to what the middlewares set, without global declarations that collide with
 // passport or express-oauth2-jwt-bearer.
 export { authOf, userOf, type AuthContext, type AuthenticatedRequest } from './request-auth.js';
