@@ -11,6 +11,7 @@ import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
 import { RequestAuth } from './request-auth.js';
 import { resolveVerifier, type AuthMiddlewareOptions } from './resolve-verifier.js';
+import { tokenReader, type TokenReader } from './token-source.js';
 import { isAdmin, userFromPayload } from './user.js';
 import type { JwtVerifier } from './verifier.js';
 
@@ -42,10 +43,30 @@ export function bearerTokenOf(req: Pick<Request, 'headers'>): string | undefined
   return bearerToken(req.headers);
 }
 
-/** Verifies the request's bearer token and builds its user; throws the 401s. */
-async function authenticate(req: Request, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
-  const token = bearerToken(req.headers);
+/** What one factory call resolves once: its verifier and where it reads the token. */
+interface AuthSetup {
+  verifier: JwtVerifier;
+  readToken: TokenReader;
+}
+
+function setup(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup {
+  return { verifier: resolveVerifier(options, scope), readToken: tokenReader(options?.tokenFrom, options?.getToken, scope) };
+}
+
+/** The request's token, awaited only when the app's reader is asynchronous. */
+async function tokenOf(req: Request, readToken: TokenReader): Promise<string | undefined> {
+  const read = readToken(req);
+  return read instanceof Promise ? await read : read;
+}
+
+/** Verifies the request's token and builds its user; throws the 401s (400 for two tokens). */
+async function authenticate(req: Request, { verifier, readToken }: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
+  const token = await tokenOf(req, readToken);
   if (token === undefined) throw missingCredentialsError();
+  return verifyToken(token, verifier, actAsUserId);
+}
+
+async function verifyToken(token: string, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
   let payload: Awaited<ReturnType<JwtVerifier['verify']>>;
   try {
     payload = await verifier.verify(token);
@@ -76,9 +97,9 @@ function attach(req: Request, auth: RequestAuth): void {
  * ```
  */
 export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireUser');
+  const configured = setup(options, 'requireUser');
   const handler = asyncMiddleware('requireUserMiddleware', async (req, _res, next) => {
-    attach(req, await authenticate(req, verifier));
+    attach(req, await authenticate(req, configured));
     next();
   });
   return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true });
@@ -94,9 +115,9 @@ export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
  * ```
  */
 export function requireAdminUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireAdminUser');
+  const configured = setup(options, 'requireAdminUser');
   const handler = asyncMiddleware('requireAdminUserMiddleware', async (req, _res, next) => {
-    const auth = await authenticate(req, verifier);
+    const auth = await authenticate(req, configured);
     if (!isAdmin(auth.user)) throw insufficientScopeError('Admin access required', 'ERR_AUTH_ADMIN_REQUIRED');
     attach(req, auth);
     next();
@@ -123,10 +144,10 @@ function actAsHeader(req: Request): string {
  * ```
  */
 export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireUserId');
+  const configured = setup(options, 'requireUserId');
   const handler = asyncMiddleware('requireUserIdMiddleware', async (req, _res, next) => {
     const actAs = actAsHeader(req);
-    const auth = await authenticate(req, verifier, actAs !== '' ? actAs : undefined);
+    const auth = await authenticate(req, configured, actAs !== '' ? actAs : undefined);
     const { user } = auth;
     if (actAs !== '') {
       if (!isAdmin(user)) throw insufficientScopeError('Only admin users can impersonate other users', 'ERR_AUTH_IMPERSONATION_FORBIDDEN');
@@ -156,11 +177,18 @@ export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
  * ```
  */
 export function optionalUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'optionalUser');
+  const configured = setup(options, 'optionalUser');
   const handler = asyncMiddleware('optionalUserMiddleware', async (req, _res, next) => {
-    if (bearerToken(req.headers) !== undefined) {
+    let token: string | undefined;
+    try {
+      token = await tokenOf(req, configured.readToken);
+    } catch (err) {
+      // Two tokens, or the app's reader failed: anonymous too (this middleware never fails).
+      logger.debug('Optional authentication could not read a token; continuing anonymously', { code: (err as { code?: unknown })?.code });
+    }
+    if (token !== undefined) {
       try {
-        attach(req, await authenticate(req, verifier));
+        attach(req, await verifyToken(token, configured.verifier));
       } catch (err) {
         logger.debug('Optional authentication failed; continuing anonymously', { code: (err as { code?: unknown })?.code });
       }
