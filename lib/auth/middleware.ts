@@ -4,6 +4,8 @@
  * Failures go to `next(err)` as `HttpError`s carrying RFC 6750 challenges.
  */
 import type { Request, RequestHandler } from 'express';
+import { ConfigError } from '../config/settings.js';
+import { isKitError, KitError } from '../errors/kit-error.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { bearerToken } from '../http/credentials.js';
 import { getLogger } from '../logging/logger.js';
@@ -47,10 +49,15 @@ export function bearerTokenOf(req: Pick<Request, 'headers'>): string | undefined
 interface AuthSetup {
   verifier: JwtVerifier;
   readToken: TokenReader;
+  isRevoked: AuthMiddlewareOptions['isRevoked'];
 }
 
 function setup(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup {
-  return { verifier: resolveVerifier(options, scope), readToken: tokenReader(options?.tokenFrom, options?.getToken, scope) };
+  const isRevoked = options?.isRevoked;
+  if (isRevoked !== undefined && typeof isRevoked !== 'function') {
+    throw new ConfigError([{ variable: 'isRevoked', message: 'must be a function (payload, req) => boolean | Promise<boolean>' }], `${scope} options`);
+  }
+  return { verifier: resolveVerifier(options, scope), readToken: tokenReader(options?.tokenFrom, options?.getToken, scope), isRevoked };
 }
 
 /** The request's token, awaited only when the app's reader is asynchronous. */
@@ -60,13 +67,30 @@ async function tokenOf(req: Request, readToken: TokenReader): Promise<string | u
 }
 
 /** Verifies the request's token and builds its user; throws the 401s (400 for two tokens). */
-async function authenticate(req: Request, { verifier, readToken }: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
-  const token = await tokenOf(req, readToken);
+async function authenticate(req: Request, configured: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
+  const token = await tokenOf(req, configured.readToken);
   if (token === undefined) throw missingCredentialsError();
-  return verifyToken(token, verifier, actAsUserId);
+  return verifyToken(req, token, configured, actAsUserId);
 }
 
-async function verifyToken(token: string, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
+/** Verification, then revocation: the hook sees only verified payloads, cached or not. */
+async function verifyToken(req: Request, token: string, { verifier, isRevoked }: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
+  const auth = await verifiedAuth(token, verifier, actAsUserId);
+  if (isRevoked !== undefined && (await revoked(isRevoked, auth, req))) throw invalidTokenError('Token has been revoked', 'ERR_AUTH_TOKEN_REVOKED');
+  return auth;
+}
+
+async function revoked(isRevoked: NonNullable<AuthSetup['isRevoked']>, auth: RequestAuth, req: Request): Promise<boolean> {
+  try {
+    return (await isRevoked(auth.payload, req)) === true;
+  } catch (err) {
+    // A revocation list that cannot answer fails closed: 503, never a revoked token let in.
+    if (isKitError(err) || typeof (err as { status?: unknown })?.status === 'number') throw err;
+    throw new KitError('ERR_STORE_UNAVAILABLE', 'The revocation check failed', { cause: err });
+  }
+}
+
+async function verifiedAuth(token: string, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
   let payload: Awaited<ReturnType<JwtVerifier['verify']>>;
   try {
     payload = await verifier.verify(token);
@@ -188,7 +212,7 @@ export function optionalUser(options?: AuthMiddlewareOptions): RequestHandler {
     }
     if (token !== undefined) {
       try {
-        attach(req, await verifyToken(token, configured.verifier));
+        attach(req, await verifyToken(req, token, configured));
       } catch (err) {
         logger.debug('Optional authentication failed; continuing anonymously', { code: (err as { code?: unknown })?.code });
       }

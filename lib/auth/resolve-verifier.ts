@@ -5,6 +5,8 @@
  * imported key, one JWKS cache) instead of one per route.
  */
 import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import type { JWTPayload } from 'jose';
 import { ConfigError } from '../config/settings.js';
 import { resolveEnv } from '../config/env.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettingsOverrides } from './settings.js';
@@ -24,10 +26,16 @@ export interface AuthMiddlewareOptions extends JwtVerifierOptions {
   tokenFrom?: TokenFrom;
   /** The app's own token reader, instead of `tokenFrom`. */
   getToken?: GetToken;
+  /**
+   * Called with the verified payload (after verification and the verified-token cache, on
+   * every request): true refuses the token (401 `Token has been revoked`). See
+   * `createRedisRevocationList().isRevoked`.
+   */
+  isRevoked?: (payload: JWTPayload, req: Request) => boolean | Promise<boolean>;
 }
 
 /** Options about the request, not the verifier: never passed on to createJwtVerifier. */
-const REQUEST_OPTION_KEYS: readonly string[] = ['verifier', 'tokenFrom', 'getToken'];
+const REQUEST_OPTION_KEYS: readonly string[] = ['verifier', 'tokenFrom', 'getToken', 'isRevoked'];
 
 const sharedVerifiers = new Map<string, JwtVerifier>();
 
