@@ -3,7 +3,7 @@
  * names and semantics: `requiredScopes` / `scopeIncludesAny` answer 403
  * `insufficient_scope` (RFC 6750 §3.1, with the `scope` the route needs), `claimEquals` /
  * `claimIncludes` / `claimCheck` answer 401 `invalid_token`. They read the already verified
- * payload of `req.auth`: they sit after verification, never inside it.
+ * payload of `req.auth` (or `req.service`): they sit after verification, never inside it.
  */
 import type { RequestHandler } from 'express';
 import type { JWTPayload } from 'jose';
@@ -11,6 +11,7 @@ import { ConfigError } from '../config/settings.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
 import { authOf } from './request-auth.js';
+import { serviceOf } from './service.js';
 
 /** A JSON primitive a claim can be compared with. */
 export type ClaimValue = string | number | boolean | null;
@@ -55,9 +56,9 @@ export function grantedScopes(payload: JWTPayload): Set<string> | undefined {
   return granted;
 }
 
-/** The verified payload of the request; 401 (no error code) when no auth middleware ran or it was anonymous. */
+/** The verified payload of the request (a user's or a service's); 401 (no error code) when no auth middleware ran or it was anonymous. */
 function payloadOf(req: Parameters<RequestHandler>[0]): JWTPayload {
-  const payload = authOf(req)?.payload;
+  const payload = authOf(req)?.payload ?? serviceOf(req)?.payload;
   if (payload === undefined) throw missingCredentialsError();
   return payload;
 }

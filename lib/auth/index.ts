@@ -32,6 +32,9 @@ export {
   IMPERSONATION_HEADER,
   type AuthMiddlewareOptions,
 } from './middleware.js';
+// Machine-to-machine tokens.
+export { requireService, serviceOf, type RequireServiceOptions, type ServiceIdentity, type ServiceRequest } from './service.js';
+export { isClientCredentialsToken } from './after-verification.js';
 // Revocation: the Redis list whose isRevoked the middlewares take.
 export { createRedisRevocationList, type RedisRevocationListOptions, type RevocationList } from './revocation.js';
 // Where the token comes from (tokenFrom / getToken options).

@@ -5,13 +5,13 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
-import { isKitError, KitError } from '../errors/kit-error.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { bearerToken } from '../http/credentials.js';
 import { getLogger } from '../logging/logger.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
 import { RequestAuth } from './request-auth.js';
+import { isClientCredentialsToken, refuseRevoked } from './after-verification.js';
 import { resolveVerifier, type AuthMiddlewareOptions } from './resolve-verifier.js';
 import { tokenReader, type TokenReader } from './token-source.js';
 import { isAdmin, userFromPayload } from './user.js';
@@ -52,11 +52,17 @@ interface AuthSetup {
   isRevoked: AuthMiddlewareOptions['isRevoked'];
 }
 
-function setup(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup {
+/** The `isRevoked` option, checked at factory time. */
+export function revocationHook(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup['isRevoked'] {
   const isRevoked = options?.isRevoked;
   if (isRevoked !== undefined && typeof isRevoked !== 'function') {
     throw new ConfigError([{ variable: 'isRevoked', message: 'must be a function (payload, req) => boolean | Promise<boolean>' }], `${scope} options`);
   }
+  return isRevoked;
+}
+
+function setup(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup {
+  const isRevoked = revocationHook(options, scope);
   return { verifier: resolveVerifier(options, scope), readToken: tokenReader(options?.tokenFrom, options?.getToken, scope), isRevoked };
 }
 
@@ -76,18 +82,10 @@ async function authenticate(req: Request, configured: AuthSetup, actAsUserId?: s
 /** Verification, then revocation: the hook sees only verified payloads, cached or not. */
 async function verifyToken(req: Request, token: string, { verifier, isRevoked }: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
   const auth = await verifiedAuth(token, verifier, actAsUserId);
-  if (isRevoked !== undefined && (await revoked(isRevoked, auth, req))) throw invalidTokenError('Token has been revoked', 'ERR_AUTH_TOKEN_REVOKED');
+  // A machine token is not a user, whatever its sub says (use requireService() for it).
+  if (isClientCredentialsToken(auth.payload)) throw invalidTokenError('Invalid token: Service tokens are not accepted here', 'ERR_AUTH_SERVICE_TOKEN');
+  await refuseRevoked(isRevoked, auth.payload, req);
   return auth;
-}
-
-async function revoked(isRevoked: NonNullable<AuthSetup['isRevoked']>, auth: RequestAuth, req: Request): Promise<boolean> {
-  try {
-    return (await isRevoked(auth.payload, req)) === true;
-  } catch (err) {
-    // A revocation list that cannot answer fails closed: 503, never a revoked token let in.
-    if (isKitError(err) || typeof (err as { status?: unknown })?.status === 'number') throw err;
-    throw new KitError('ERR_STORE_UNAVAILABLE', 'The revocation check failed', { cause: err });
-  }
 }
 
 async function verifiedAuth(token: string, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {

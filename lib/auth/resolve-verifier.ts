@@ -5,12 +5,11 @@
  * imported key, one JWKS cache) instead of one per route.
  */
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
-import type { JWTPayload } from 'jose';
 import { ConfigError } from '../config/settings.js';
 import { resolveEnv } from '../config/env.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettingsOverrides } from './settings.js';
 import { isProduction } from './startup-check.js';
+import type { IsRevoked } from './after-verification.js';
 import type { GetToken, TokenFrom } from './token-source.js';
 import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
 
@@ -31,7 +30,7 @@ export interface AuthMiddlewareOptions extends JwtVerifierOptions {
    * every request): true refuses the token (401 `Token has been revoked`). See
    * `createRedisRevocationList().isRevoked`.
    */
-  isRevoked?: (payload: JWTPayload, req: Request) => boolean | Promise<boolean>;
+  isRevoked?: IsRevoked;
 }
 
 /** Options about the request, not the verifier: never passed on to createJwtVerifier. */
