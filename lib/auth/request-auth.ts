@@ -79,7 +79,8 @@ function headerOf(token: string): ProtectedHeaderParameters {
 export class RequestAuth implements AuthContext {
   readonly #token: string;
   readonly payload: JWTPayload;
-  readonly header: ProtectedHeaderParameters;
+  // Decoded on first read: most requests never look at it.
+  #header: ProtectedHeaderParameters | undefined;
   // Defined in the constructor, not enumerable: `JSON.stringify(req.auth)` stays { payload }.
   declare readonly user: KitUser;
   readonly actAsUserId?: string;
@@ -87,7 +88,6 @@ export class RequestAuth implements AuthContext {
   constructor(token: string, payload: JWTPayload, user: KitUser, actAsUserId?: string) {
     this.#token = token;
     this.payload = payload;
-    this.header = headerOf(token);
     Object.defineProperty(this, 'user', { value: user, enumerable: false });
     if (actAsUserId !== undefined) this.actAsUserId = actAsUserId;
     Object.defineProperty(this, REQUEST_AUTH_BRAND, { value: true });
@@ -95,6 +95,16 @@ export class RequestAuth implements AuthContext {
 
   get token(): string {
     return this.#token;
+  }
+
+  get header(): ProtectedHeaderParameters {
+    this.#header ??= headerOf(this.#token);
+    return this.#header;
+  }
+
+  /** `JSON.stringify(req.auth)`: the header and payload (never the token or the user object). */
+  toJSON(): Record<string, unknown> {
+    return { payload: this.payload, header: this.header, ...(this.actAsUserId !== undefined ? { actAsUserId: this.actAsUserId } : {}) };
   }
 }
 
