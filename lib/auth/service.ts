@@ -57,6 +57,14 @@ function serviceIdOf(payload: JWTPayload): string | undefined {
   return undefined;
 }
 
+/** Loaded settings as overrides, so the service audience can replace theirs (loaded settings are used as is). */
+function asOverrides(settings: RequireServiceOptions['settings']): AuthSettingsOverrides | undefined {
+  if (!isAuthSettings(settings)) return settings;
+  const overrides: Record<string, unknown> = {};
+  for (const key of AUTH_SETTING_KEYS) overrides[key] = settings[key as keyof typeof settings];
+  return overrides as AuthSettingsOverrides;
+}
+
 /** The user audiences the same settings accept (undefined with an injected verifier). */
 function userAudiences(options: RequireServiceOptions): readonly string[] | undefined {
   if (options.verifier !== undefined) return undefined;
@@ -119,7 +127,7 @@ export function requireService(options: RequireServiceOptions = {}): RequestHand
   const shared = userAudiences(options)?.some((a) => audiences.includes(a)) ?? false;
   // A shared audience cannot tell a user token from a machine token: the grant must.
   const needGrant = requireClientCredentials === true || shared;
-  const verifier = resolveVerifier(rest.verifier !== undefined ? rest : { ...rest, audience: audiences }, 'requireService');
+  const verifier = resolveVerifier(rest.verifier !== undefined ? rest : { ...rest, settings: asOverrides(rest.settings), audience: audiences }, 'requireService');
   const readToken = tokenReader(rest.tokenFrom, rest.getToken, 'requireService');
   const isRevoked = revocationHook(rest, 'requireService');
   const handler = asyncMiddleware('requireServiceMiddleware', async (req, _res, next) => {

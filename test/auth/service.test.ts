@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RequestHandler } from 'express';
 import request from 'supertest';
-import { createJwtVerifier, requiredScopes, requireService, requireUser, serviceOf, userOf, type ServiceRequest } from '../../lib/auth/index.js';
+import { createJwtVerifier, loadAuthSettings, requiredScopes, requireService, requireUser, serviceOf, userOf, type ServiceRequest } from '../../lib/auth/index.js';
 import { ConfigError } from '../../lib/config/index.js';
 import { errorHandler } from '../../lib/errors/index.js';
 import { getOpenApiMetadata } from '../../lib/openapi/metadata.js';
@@ -72,6 +72,13 @@ forEachExpress('requireService (machine-to-machine tokens)', ({ create }) => {
     assert.equal((await call(app, await signToken(serviceClaims({ scope: 'jobs:read' })))).status, 403);
     assert.equal((await call(app, await signToken(supabaseClaims()))).status, 401, 'the injected verifier accepts it, requireService does not');
     assert.equal((await request(app).get('/r')).status, 401);
+  });
+
+  it('takes loaded settings (the service audience replaces theirs)', async () => {
+    const settings = loadAuthSettings(env());
+    const app = appWith(requireService({ settings, audience: SERVICE_AUD }));
+    assert.equal((await call(app, await signWith(pair, serviceClaims()))).status, 200);
+    assert.equal((await call(app, await signWith(pair, supabaseClaims()))).status, 401);
   });
 
   it('refuses bad options at startup', () => {
