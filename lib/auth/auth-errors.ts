@@ -24,11 +24,15 @@ export function invalidTokenError(message: string, code: KitErrorCode = 'ERR_AUT
   });
 }
 
-/** 403 for an authenticated caller lacking a privilege. */
-export function insufficientScopeError(message: string, code: KitErrorCode): HttpError {
+/**
+ * 403 for an authenticated caller lacking a privilege. With `scopes` (RFC 6750 §3: the scopes
+ * needed, scope-tokens validated by the caller), the challenge carries `scope="…"`.
+ */
+export function insufficientScopeError(message: string, code: KitErrorCode, scopes?: readonly string[]): HttpError {
+  const challenge = bearerChallenge('insufficient_scope', message);
   return new HttpError(403, message, {
     code,
-    headers: { 'WWW-Authenticate': bearerChallenge('insufficient_scope', message) },
+    headers: { 'WWW-Authenticate': scopes && scopes.length > 0 ? `${challenge}, scope="${scopes.join(' ')}"` : challenge },
   });
 }
 

@@ -32,6 +32,15 @@ export {
   IMPERSONATION_HEADER,
   type AuthMiddlewareOptions,
 } from './middleware.js';
+// Machine-to-machine tokens.
+export { requireService, serviceOf, type RequireServiceOptions, type ServiceIdentity, type ServiceRequest } from './service.js';
+export { isClientCredentialsToken } from './after-verification.js';
+// Revocation: the Redis list whose isRevoked the middlewares take.
+export { createRedisRevocationList, type RedisRevocationListOptions, type RevocationList } from './revocation.js';
+// Where the token comes from (tokenFrom / getToken options).
+export type { GetToken, TokenFrom } from './token-source.js';
+// Scope and claim checks, mounted after an auth middleware (express-oauth2-jwt-bearer's names).
+export { requiredScopes, scopeIncludesAny, claimEquals, claimIncludes, claimCheck, grantedScopes, type ClaimValue } from './claims.js';
 // Typed access to what the middlewares set, without global declarations that collide with
 // passport or express-oauth2-jwt-bearer.
 export { authOf, userOf, type AuthContext, type AuthenticatedRequest } from './request-auth.js';

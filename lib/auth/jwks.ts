@@ -12,6 +12,7 @@
  *   set could not be obtained.
  */
 import { type CryptoKey, createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import type { JwksLocator } from './oidc-discovery.js';
 
 /** Marks "the key set could not be obtained" (mapped to 503 by the verifier). */
 export class JwksUnavailable extends Error {
@@ -65,9 +66,30 @@ async function fetchKeySet(href: string, timeoutMs: number): Promise<LocalKeySet
   return createLocalJWKSet((await response.json()) as JSONWebKeySet);
 }
 
-/** Creates the resolver; nothing is fetched until the first token needs a key. */
-export function createJwksResolver(url: string, options: JwksResolverOptions): JwksResolver {
-  const href = new URL(url).href;
+/** The key set from a fixed URL, or from the URL a locator finds (OIDC discovery), under one deadline each. */
+function keySetLoader(source: string | JwksLocator, timeoutMs: number): () => Promise<LocalKeySet> {
+  if (typeof source === 'string') {
+    const href = new URL(source).href;
+    return () => fetchKeySet(href, timeoutMs);
+  }
+  return async function loadDiscoveredKeySet() {
+    const href = await source();
+    try {
+      return await fetchKeySet(href, timeoutMs);
+    } catch (err) {
+      source.forget();
+      throw err;
+    }
+  };
+}
+
+/**
+ * Creates the resolver over a JWKS URL, or a locator of it (OIDC discovery: its fetches run
+ * inside the key set's refresh, so they share its single flight and cooldown). Nothing is
+ * fetched until the first token needs a key.
+ */
+export function createJwksResolver(source: string | JwksLocator, options: JwksResolverOptions): JwksResolver {
+  const load = keySetLoader(source, options.timeoutMs);
   const now = options.now ?? Date.now;
   let local: LocalKeySet | undefined;
   let fetchedAtMs = Number.NEGATIVE_INFINITY;
@@ -83,7 +105,7 @@ export function createJwksResolver(url: string, options: JwksResolverOptions): J
   function refresh(): Promise<void> {
     if (pending) return pending;
     attemptedAtMs = now();
-    const current: Promise<void> = fetchKeySet(href, options.timeoutMs)
+    const current: Promise<void> = load()
       .then(
         (keySet) => {
           local = keySet;

@@ -4,13 +4,16 @@
  * Failures go to `next(err)` as `HttpError`s carrying RFC 6750 challenges.
  */
 import type { Request, RequestHandler } from 'express';
+import { ConfigError } from '../config/settings.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { bearerToken } from '../http/credentials.js';
 import { getLogger } from '../logging/logger.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
 import { RequestAuth } from './request-auth.js';
+import { isClientCredentialsToken, refuseRevoked } from './after-verification.js';
 import { resolveVerifier, type AuthMiddlewareOptions } from './resolve-verifier.js';
+import { tokenReader, type TokenReader } from './token-source.js';
 import { isAdmin, userFromPayload } from './user.js';
 import type { JwtVerifier } from './verifier.js';
 
@@ -42,10 +45,50 @@ export function bearerTokenOf(req: Pick<Request, 'headers'>): string | undefined
   return bearerToken(req.headers);
 }
 
-/** Verifies the request's bearer token and builds its user; throws the 401s. */
-async function authenticate(req: Request, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
-  const token = bearerToken(req.headers);
+/** What one factory call resolves once: its verifier and where it reads the token. */
+interface AuthSetup {
+  verifier: JwtVerifier;
+  readToken: TokenReader;
+  isRevoked: AuthMiddlewareOptions['isRevoked'];
+}
+
+/** The `isRevoked` option, checked at factory time. */
+export function revocationHook(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup['isRevoked'] {
+  const isRevoked = options?.isRevoked;
+  if (isRevoked !== undefined && typeof isRevoked !== 'function') {
+    throw new ConfigError([{ variable: 'isRevoked', message: 'must be a function (payload, req) => boolean | Promise<boolean>' }], `${scope} options`);
+  }
+  return isRevoked;
+}
+
+function setup(options: AuthMiddlewareOptions | undefined, scope: string): AuthSetup {
+  const isRevoked = revocationHook(options, scope);
+  return { verifier: resolveVerifier(options, scope), readToken: tokenReader(options?.tokenFrom, options?.getToken, scope), isRevoked };
+}
+
+/** The request's token, awaited only when the app's reader is asynchronous. */
+async function tokenOf(req: Request, readToken: TokenReader): Promise<string | undefined> {
+  const read = readToken(req);
+  return read instanceof Promise ? await read : read;
+}
+
+/** Verifies the request's token and builds its user; throws the 401s (400 for two tokens). */
+async function authenticate(req: Request, configured: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
+  const token = await tokenOf(req, configured.readToken);
   if (token === undefined) throw missingCredentialsError();
+  return verifyToken(req, token, configured, actAsUserId);
+}
+
+/** Verification, then revocation: the hook sees only verified payloads, cached or not. */
+async function verifyToken(req: Request, token: string, { verifier, isRevoked }: AuthSetup, actAsUserId?: string): Promise<RequestAuth> {
+  const auth = await verifiedAuth(token, verifier, actAsUserId);
+  // A machine token is not a user, whatever its sub says (use requireService() for it).
+  if (isClientCredentialsToken(auth.payload)) throw invalidTokenError('Invalid token: Service tokens are not accepted here', 'ERR_AUTH_SERVICE_TOKEN');
+  await refuseRevoked(isRevoked, auth.payload, req);
+  return auth;
+}
+
+async function verifiedAuth(token: string, verifier: JwtVerifier, actAsUserId?: string): Promise<RequestAuth> {
   let payload: Awaited<ReturnType<JwtVerifier['verify']>>;
   try {
     payload = await verifier.verify(token);
@@ -76,9 +119,9 @@ function attach(req: Request, auth: RequestAuth): void {
  * ```
  */
 export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireUser');
+  const configured = setup(options, 'requireUser');
   const handler = asyncMiddleware('requireUserMiddleware', async (req, _res, next) => {
-    attach(req, await authenticate(req, verifier));
+    attach(req, await authenticate(req, configured));
     next();
   });
   return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true });
@@ -94,9 +137,9 @@ export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
  * ```
  */
 export function requireAdminUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireAdminUser');
+  const configured = setup(options, 'requireAdminUser');
   const handler = asyncMiddleware('requireAdminUserMiddleware', async (req, _res, next) => {
-    const auth = await authenticate(req, verifier);
+    const auth = await authenticate(req, configured);
     if (!isAdmin(auth.user)) throw insufficientScopeError('Admin access required', 'ERR_AUTH_ADMIN_REQUIRED');
     attach(req, auth);
     next();
@@ -123,10 +166,10 @@ function actAsHeader(req: Request): string {
  * ```
  */
 export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'requireUserId');
+  const configured = setup(options, 'requireUserId');
   const handler = asyncMiddleware('requireUserIdMiddleware', async (req, _res, next) => {
     const actAs = actAsHeader(req);
-    const auth = await authenticate(req, verifier, actAs !== '' ? actAs : undefined);
+    const auth = await authenticate(req, configured, actAs !== '' ? actAs : undefined);
     const { user } = auth;
     if (actAs !== '') {
       if (!isAdmin(user)) throw insufficientScopeError('Only admin users can impersonate other users', 'ERR_AUTH_IMPERSONATION_FORBIDDEN');
@@ -156,11 +199,18 @@ export function requireUserId(options?: AuthMiddlewareOptions): RequestHandler {
  * ```
  */
 export function optionalUser(options?: AuthMiddlewareOptions): RequestHandler {
-  const verifier = resolveVerifier(options, 'optionalUser');
+  const configured = setup(options, 'optionalUser');
   const handler = asyncMiddleware('optionalUserMiddleware', async (req, _res, next) => {
-    if (bearerToken(req.headers) !== undefined) {
+    let token: string | undefined;
+    try {
+      token = await tokenOf(req, configured.readToken);
+    } catch (err) {
+      // Two tokens, or the app's reader failed: anonymous too (this middleware never fails).
+      logger.debug('Optional authentication could not read a token; continuing anonymously', { code: (err as { code?: unknown })?.code });
+    }
+    if (token !== undefined) {
       try {
-        attach(req, await authenticate(req, verifier));
+        attach(req, await verifyToken(req, token, configured));
       } catch (err) {
         logger.debug('Optional authentication failed; continuing anonymously', { code: (err as { code?: unknown })?.code });
       }

@@ -12,7 +12,7 @@
  * `Request.userId`.
  */
 import type { Request } from 'express';
-import type { JWTPayload } from 'jose';
+import { decodeProtectedHeader, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import type { User as KitUser } from './user.js';
 
 declare global {
@@ -34,6 +34,11 @@ export interface AuthContext {
   readonly token: string;
   /** The verified JWT payload. */
   readonly payload: JWTPayload;
+  /**
+   * The token's protected header (`alg`, `kid`, `typ`, …), as express-oauth2-jwt-bearer's
+   * `req.auth.header`. Empty only when an injected verifier accepted a non-JWS token.
+   */
+  readonly header: ProtectedHeaderParameters;
   /** The kit's user built from the payload (also `req.user`). */
   readonly user: KitUser;
   /** Set by `requireUserId()` when an admin acts as another user (`X-Act-As-User-Id`). */
@@ -54,10 +59,28 @@ export type AuthenticatedRequest = Request & { auth?: AuthContext };
 
 const REQUEST_AUTH_BRAND = Symbol.for('express-platform-kit.RequestAuth');
 
+const NO_HEADER: ProtectedHeaderParameters = Object.freeze({});
+
+/**
+ * The protected header of an already verified token, decoded from the token itself: the same
+ * bytes the signature covered, whichever path (node:crypto, jose, the verified-token cache)
+ * verified it.
+ */
+function headerOf(token: string): ProtectedHeaderParameters {
+  try {
+    return decodeProtectedHeader(token);
+  } catch {
+    // Only an injected verifier can accept a token that is not a compact JWS.
+    return NO_HEADER;
+  }
+}
+
 /** `req.auth`: the token lives in a private field behind a getter, so it is never serialised. */
 export class RequestAuth implements AuthContext {
   readonly #token: string;
   readonly payload: JWTPayload;
+  // Decoded on first read: most requests never look at it.
+  #header: ProtectedHeaderParameters | undefined;
   // Defined in the constructor, not enumerable: `JSON.stringify(req.auth)` stays { payload }.
   declare readonly user: KitUser;
   readonly actAsUserId?: string;
@@ -72,6 +95,16 @@ export class RequestAuth implements AuthContext {
 
   get token(): string {
     return this.#token;
+  }
+
+  get header(): ProtectedHeaderParameters {
+    this.#header ??= headerOf(this.#token);
+    return this.#header;
+  }
+
+  /** `JSON.stringify(req.auth)`: the header and payload (never the token or the user object). */
+  toJSON(): Record<string, unknown> {
+    return { payload: this.payload, header: this.header, ...(this.actAsUserId !== undefined ? { actAsUserId: this.actAsUserId } : {}) };
   }
 }
 

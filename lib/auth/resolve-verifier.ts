@@ -9,18 +9,37 @@ import { ConfigError } from '../config/settings.js';
 import { resolveEnv } from '../config/env.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettingsOverrides } from './settings.js';
 import { isProduction } from './startup-check.js';
+import type { IsRevoked } from './after-verification.js';
+import type { GetToken, TokenFrom } from './token-source.js';
 import { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions } from './verifier.js';
 
 /** Options of every auth middleware: inject a verifier, or give settings / verifier options. */
 export interface AuthMiddlewareOptions extends JwtVerifierOptions {
-  /** One verifier shared by the app (and its tests). Excludes the other options. */
+  /** One verifier shared by the app (and its tests). Excludes the verifier options (not the request options below). */
   verifier?: JwtVerifier;
+  /**
+   * Where the token may come from: `{ header?: boolean (default true), cookie?: name }`. A
+   * token in two of them is a 400 (RFC 6750 §2). See docs/auth.md for the CSRF consequence
+   * of cookies.
+   */
+  tokenFrom?: TokenFrom;
+  /** The app's own token reader, instead of `tokenFrom`. */
+  getToken?: GetToken;
+  /**
+   * Called with the verified payload (after verification and the verified-token cache, on
+   * every request): true refuses the token (401 `Token has been revoked`). See
+   * `createRedisRevocationList().isRevoked`.
+   */
+  isRevoked?: IsRevoked;
 }
+
+/** Options about the request, not the verifier: never passed on to createJwtVerifier. */
+const REQUEST_OPTION_KEYS: readonly string[] = ['verifier', 'tokenFrom', 'getToken', 'isRevoked'];
 
 const sharedVerifiers = new Map<string, JwtVerifier>();
 
 function hasVerifierOptions(options: AuthMiddlewareOptions): boolean {
-  return Object.entries(options).some(([key, value]) => key !== 'verifier' && value !== undefined);
+  return Object.entries(options).some(([key, value]) => !REQUEST_OPTION_KEYS.includes(key) && value !== undefined);
 }
 
 function injected(options: AuthMiddlewareOptions, scope: string): JwtVerifier {
@@ -40,6 +59,7 @@ export function resolveVerifier(options: AuthMiddlewareOptions = {}, scope: stri
   const overrides: AuthSettingsOverrides = {};
   const tuning: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) {
+    if (REQUEST_OPTION_KEYS.includes(key)) continue;
     if (AUTH_SETTING_KEYS.includes(key as keyof AuthSettingsOverrides)) (overrides as Record<string, unknown>)[key] = value;
     else tuning[key] = value;
   }

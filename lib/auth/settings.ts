@@ -97,6 +97,7 @@ export const authEnvSchema = z.object({
   JWT_JWKS_ALGORITHMS: jwksAlgorithmsSchema,
   JWT_AUDIENCE: envList(['authenticated']),
   JWT_ISSUER: envString(),
+  JWT_OIDC_DISCOVERY: envBool(false),
   JWT_CLOCK_TOLERANCE_SECONDS: envInt({ min: 0, max: 600, default: 0 }),
   SUPABASE_URL: httpUrl,
   SUPABASE_ANON_KEY: envString(),
@@ -120,6 +121,11 @@ export interface AuthSettings {
   readonly audience: readonly string[];
   /** Required `iss`, when set. Env `JWT_ISSUER`. */
   readonly issuer: string | undefined;
+  /**
+   * Find the JWKS from `<issuer>/.well-known/openid-configuration` (OpenID Connect
+   * Discovery) instead of `JWT_JWKS_URL`. Needs `JWT_ISSUER`. Env `JWT_OIDC_DISCOVERY`; default false.
+   */
+  readonly oidcDiscovery: boolean;
   /** Leeway for `exp`/`nbf`/`iat`. Env `JWT_CLOCK_TOLERANCE_SECONDS`; default 0. */
   readonly clockToleranceSeconds: number;
   readonly supabaseUrl: string | undefined;
@@ -140,6 +146,7 @@ export interface AuthSettingsOverrides {
   jwksAlgorithms?: string | string[];
   audience?: string | string[];
   issuer?: string;
+  oidcDiscovery?: boolean;
   clockToleranceSeconds?: number;
   supabaseUrl?: string;
   supabaseAnonKey?: string;
@@ -156,6 +163,7 @@ const ENV_NAME_OF: { [K in keyof Required<AuthSettingsOverrides>]: keyof z.input
   jwksAlgorithms: 'JWT_JWKS_ALGORITHMS',
   audience: 'JWT_AUDIENCE',
   issuer: 'JWT_ISSUER',
+  oidcDiscovery: 'JWT_OIDC_DISCOVERY',
   clockToleranceSeconds: 'JWT_CLOCK_TOLERANCE_SECONDS',
   supabaseUrl: 'SUPABASE_URL',
   supabaseAnonKey: 'SUPABASE_ANON_KEY',
@@ -180,6 +188,22 @@ function redacted(settings: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) out[key] = SECRET_FIELDS.has(key) && value !== undefined ? '[redacted]' : value;
   return out;
+}
+
+/** With discovery, the issuer is where the configuration lives, and the JWKS URL comes from it. */
+function discoveryIssues(issuer: string | undefined, jwksUrl: string | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  let url: URL | undefined;
+  try {
+    url = issuer === undefined ? undefined : new URL(issuer);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    issues.push({ variable: 'JWT_ISSUER', message: 'must be the issuer\'s http(s) URL when JWT_OIDC_DISCOVERY is on (the configuration is read from <issuer>/.well-known/openid-configuration)' });
+  }
+  if (jwksUrl !== undefined) issues.push({ variable: 'JWT_OIDC_DISCOVERY', message: 'cannot be combined with JWT_JWKS_URL: discovery finds the JWKS URL; set one of them' });
+  return issues;
 }
 
 function text(value: unknown): string | undefined {
@@ -225,9 +249,11 @@ export function loadAuthSettings(env?: Env, overrides: AuthSettingsOverrides = {
   const issues: ConfigIssue[] = [];
   const result = authEnvSchema.safeParse(input);
   if (!result.success) issues.push(...configIssuesFromZod(result.error));
-  if (!text(input.JWT_VERIFY_KEY) && !text(input.JWT_JWKS_URL)) {
+  const discovery = result.success && result.data.JWT_OIDC_DISCOVERY;
+  if (!text(input.JWT_VERIFY_KEY) && !text(input.JWT_JWKS_URL) && !discovery) {
     issues.push({ variable: 'JWT_VERIFY_KEY', message: EMPTY_KEY_MESSAGE });
   }
+  if (discovery) issues.push(...discoveryIssues(result.data.JWT_ISSUER, result.data.JWT_JWKS_URL));
   if (issues.length > 0 || !result.success) {
     throw new ConfigError(
       issues.map((issue) => (aliasOf[issue.variable] && issue.message !== EMPTY_KEY_MESSAGE ? { ...issue, variable: aliasOf[issue.variable]! } : issue)),
@@ -242,6 +268,7 @@ export function loadAuthSettings(env?: Env, overrides: AuthSettingsOverrides = {
     jwksAlgorithms: Object.freeze(data.JWT_JWKS_ALGORITHMS),
     audience: Object.freeze(data.JWT_AUDIENCE),
     issuer: data.JWT_ISSUER,
+    oidcDiscovery: data.JWT_OIDC_DISCOVERY,
     clockToleranceSeconds: data.JWT_CLOCK_TOLERANCE_SECONDS,
     supabaseUrl: data.SUPABASE_URL,
     supabaseAnonKey: data.SUPABASE_ANON_KEY,

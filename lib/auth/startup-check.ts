@@ -76,7 +76,7 @@ export function verifyAuthSettings(settings: AuthSettings, env?: Env): void {
       if (err instanceof ConfigError) issues.push(...err.issues);
       else throw err;
     }
-  } else if (!settings.jwksUrl) {
+  } else if (!settings.jwksUrl && !settings.oidcDiscovery) {
     issues.push({ variable: 'JWT_VERIFY_KEY', message: 'JWT_VERIFY_KEY must be set. An empty JWT secret would allow anyone to forge valid tokens.' });
   }
   issues.push(...checkVerificationKey(settings, key, source));
@@ -91,6 +91,12 @@ export function verifyAuthSettings(settings: AuthSettings, env?: Env): void {
     const url = new URL(settings.jwksUrl);
     if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
       emitKitWarning('WARN_AUTH_JWKS_INSECURE_URL', 'JWT_JWKS_URL uses plain http: keys fetched over it can be replaced in transit. Use https.');
+    }
+  }
+  if (settings.oidcDiscovery && settings.issuer !== undefined) {
+    const url = new URL(settings.issuer);
+    if (url.protocol === 'http:' && !isLoopbackUrl(url)) {
+      emitKitWarning('WARN_AUTH_JWKS_INSECURE_URL', 'JWT_ISSUER uses plain http with JWT_OIDC_DISCOVERY: the configuration and keys fetched over it can be replaced in transit. Use https.');
     }
   }
   if (isProduction(source) && !settings.cookieSecure) {

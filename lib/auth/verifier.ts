@@ -15,7 +15,8 @@ import { fastKeyChooser, withFastPath } from './fast-path.js';
 import { createJwksResolver, type JwksResolver } from './jwks.js';
 import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettings, type AuthSettingsOverrides } from './settings.js';
-import { checkVerificationKey } from './startup-check.js';
+import { createOidcJwksLocator } from './oidc-discovery.js';
+import { checkVerificationKey, isProduction } from './startup-check.js';
 import { createVerifiedTokenCache, type VerifiedTokenCache } from './token-cache.js';
 import { verificationError } from './verification-errors.js';
 
@@ -187,6 +188,19 @@ function verifierOf(plan: VerifyPlan, algorithms: string[]): JwtVerifier {
   };
 }
 
+/** The JWKS resolver: from `JWT_JWKS_URL`, or from the issuer's OpenID configuration. */
+function jwksResolverOf(settings: AuthSettings, options: Tuning): JwksResolver | undefined {
+  const tuning = { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs, cacheMaxAgeMs: options.jwksCacheMaxAgeMs };
+  if (settings.jwksUrl) return createJwksResolver(settings.jwksUrl, tuning);
+  if (!settings.oidcDiscovery || settings.issuer === undefined) return undefined;
+  const locator = createOidcJwksLocator(settings.issuer, {
+    timeoutMs: options.jwksTimeoutMs,
+    maxAgeMs: options.jwksCacheMaxAgeMs,
+    allowInsecureJwksUri: !isProduction(resolveEnv(options.env)),
+  });
+  return createJwksResolver(locator, tuning);
+}
+
 /**
  * Creates a verifier from settings (or overrides of the environment). Throws `ConfigError` at
  * once for a bad key, algorithm or option.
@@ -208,9 +222,7 @@ export function buildJwtVerifier(input: AuthSettings | JwtVerifierOptions | unde
   const staticKey = settings.verifyKey ? prepareStaticKey(settings.verifyKey, settings.algorithm) : undefined;
   const keyIssues = checkVerificationKey(settings, staticKey, resolveEnv(options.env));
   if (keyIssues.length > 0) throw new ConfigError(keyIssues, 'auth settings');
-  const jwks = settings.jwksUrl
-    ? createJwksResolver(settings.jwksUrl, { timeoutMs: options.jwksTimeoutMs, cooldownMs: options.jwksCooldownMs, cacheMaxAgeMs: options.jwksCacheMaxAgeMs })
-    : undefined;
+  const jwks = jwksResolverOf(settings, options);
   const algorithms = [...new Set([...(staticKey ? [settings.algorithm] : []), ...(jwks ? settings.jwksAlgorithms : [])])];
   const joseOptions: JWTVerifyOptions = {
     algorithms,

@@ -6,7 +6,7 @@
  */
 
 /** RFC 6750 §3 error codes the kit sends. */
-export type BearerErrorCode = 'invalid_token' | 'insufficient_scope';
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
 /** `error_description` must be a quoted-string of visible ASCII without `"` or `\` (RFC 6750 §3). */
 function quoted(text: string): string {
