@@ -7,10 +7,15 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
   config: ['parseEnvSettings', 'ConfigError', 'emitKitWarning', 'resolveEnv'],
   redis: ['getSharedRedis', 'resolveRedis', 'closeSharedRedis'],
   shutdown: ['gracefulShutdown', 'onShutdown'],
-  auth: ['loadAuthSettings', 'verifyAuthSettings', 'createJwtVerifier', 'requireUser', 'requireAdminUser', 'requireUserId', 'optionalUser', 'User', 'userFromPayload', 'isAdmin', 'displayName', 'BEARER_JWT_SCHEME'],
+  auth: ['loadAuthSettings', 'verifyAuthSettings', 'createJwtVerifier', 'requireUser', 'requireAdminUser', 'requireUserId', 'optionalUser', 'User', 'userFromPayload', 'isAdmin', 'displayName', 'BEARER_JWT_SCHEME',
+    // issue 13 (typed requests) and issue 16 (scopes, claims, service tokens, revocation)
+    'userOf', 'authOf', 'requiredScopes', 'scopeIncludesAny', 'claimEquals', 'claimIncludes', 'claimCheck', 'grantedScopes',
+    'requireService', 'serviceOf', 'isClientCredentialsToken', 'createRedisRevocationList'],
   'rate-limit': ['rateLimit', 'createRateLimiter', 'rateLimitAdminRouter', 'loadRateLimitSettings', 'createMemoryStore', 'createRedisStore', 'DEFAULT_RATE_LIMIT_EXEMPT_PATHS', 'RATE_LIMIT_ALGORITHMS'],
   logging: ['configureLogging', 'getLogger', 'shutdownLogging', 'loadLoggingSettings', 'requestContext', 'accessLog', 'setLogContext', 'belowLevel', 'jsonFileTransport', 'removeColorCodes'],
-  openapi: ['z', 'createApiRouter', 'generateOpenApiDocument', 'addAuthResponses', 'serveOpenApi', 'jsonResponse', 'emptyResponse', 'withOpenApiMetadata', 'getOpenApiMetadata', 'BEARER_JWT_SCHEME', 'API_KEY_SCHEME', 'SESSION_COOKIE_SCHEME', 'OpenAPIRegistry'],
+  openapi: ['z', 'createApiRouter', 'generateOpenApiDocument', 'addAuthResponses', 'serveOpenApi', 'jsonResponse', 'emptyResponse', 'withOpenApiMetadata', 'getOpenApiMetadata', 'BEARER_JWT_SCHEME', 'API_KEY_SCHEME', 'SESSION_COOKIE_SCHEME', 'OpenAPIRegistry',
+    // issue 18
+    'uploadedFile', 'DEFAULT_MULTIPART_LIMITS', 'DEFAULT_RESPONSE_VALIDATION', 'DEFAULT_SWAGGER_UI_OPTIONS'],
   'api-key': ['APIKeyManager', 'requireApiKey'],
   credentials: ['IntegrationCredentialsStore', 'OAuth2Credentials', 'APIKeyCredentials', 'UserPasswordCredentials', 'HostScopedCredentials', 'Credentials', 'OAuthState', 'UserMetadata', 'UserIntegrations', 'authHeader', 'bearer', 'Secret'],
   sync: ['RedisKeyedMutex', 'MemoryKeyedMutex', 'createKeyedMutex', 'threadCached', 'cached', 'clearThreadCache', 'clearAllThreadCache', 'getCacheStats'],
@@ -19,4 +24,4 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
 };
 
 /** The root export re-exports every module, plus these. */
-export const ROOT_EXTRA = ['gracefulShutdown'];
+export const ROOT_EXTRA = ['gracefulShutdown', 'healthRouter'];
