@@ -46,6 +46,7 @@ export function jwksUnavailableError(retryAfterSeconds: number, cause?: unknown)
     code: 'ERR_AUTH_JWKS_UNAVAILABLE',
     expose: true,
     cause,
+    reported: true, // the JWKS cache logs the outage once when it starts and once when it ends
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
 }

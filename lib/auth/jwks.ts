@@ -12,7 +12,10 @@
  *   set could not be obtained.
  */
 import { type CryptoKey, createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { getLogger } from '../logging/logger.js';
 import type { JwksLocator } from './oidc-discovery.js';
+
+const logger = getLogger('auth');
 
 /** Marks "the key set could not be obtained" (mapped to 503 by the verifier). */
 export class JwksUnavailable extends Error {
@@ -95,6 +98,7 @@ export function createJwksResolver(source: string | JwksLocator, options: JwksRe
   let fetchedAtMs = Number.NEGATIVE_INFINITY;
   let attemptedAtMs = Number.NEGATIVE_INFINITY;
   let lastFailure: unknown;
+  let failedFetches = 0;
   let pending: Promise<void> | undefined;
 
   const coolingDown = (): boolean => now() < attemptedAtMs + options.cooldownMs;
@@ -111,9 +115,17 @@ export function createJwksResolver(source: string | JwksLocator, options: JwksRe
           local = keySet;
           fetchedAtMs = now();
           lastFailure = undefined;
+          // An outage is two log lines (when it starts, when it ends), never one per request:
+          // the 503s it causes are marked reported.
+          if (failedFetches > 0) logger.info(`JWKS available again after ${failedFetches} failed fetch(es)`, { failedFetches });
+          failedFetches = 0;
         },
         (err: unknown) => {
           lastFailure = err;
+          failedFetches += 1;
+          if (failedFetches === 1) {
+            logger.warn(`JWKS fetch failed (${err instanceof Error ? err.message : String(err)}); tokens needing a new key get 503 until it answers`, { cooldownMs: options.cooldownMs });
+          }
         },
       )
       .finally(() => {
