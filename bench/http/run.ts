@@ -19,7 +19,7 @@
  *     [--budget-rate 0] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
  *     [--out bench/http/RESULTS.md]
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
@@ -124,6 +124,8 @@ const layerBaselines = new Map<string, number[]>();
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 rmSync(logDir, { recursive: true, force: true });
+// The floor and the peers open their log file in this directory without creating it.
+mkdirSync(logDir, { recursive: true });
 try {
   if (runMain) {
     mainSamples = await alternate(

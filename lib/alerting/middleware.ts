@@ -110,22 +110,38 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
     return label;
   };
 
+  // One label object per series, built once: prom-client hashes the labels it is given on every
+  // call, but allocating three fresh objects and a status string per request cost more.
+  const series = new Map<string, Series>();
+  const seriesOf = (method: string, route: string, status: number): Series => {
+    const key = `${status} ${method} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      found = { labels: { method, route, status_code: String(status) }, durationLabels: { method, route }, error: isError(status) };
+      // Bounded like the routes: methods × routes × statuses (a status is 100–599).
+      if (series.size < 10_000) series.set(key, found);
+    }
+    return found;
+  };
+
   return function requestMetrics(req, res, next) {
     const started = process.hrtime.bigint();
-    let done = false;
-    const record = () => {
-      if (done) return;
-      done = true;
+    // 'close' follows 'finish' on every response, aborted ones included: one listener, not two.
+    res.on('close', () => {
       const status = res.writableFinished ? res.statusCode : 499;
-      const labels = { method: METHODS.has(req.method) ? req.method : 'OTHER', route: routeLabel(req), status_code: String(status) };
-      requests.inc(labels);
-      if (isError(status)) errors.inc(labels);
-      duration.observe({ method: labels.method, route: labels.route }, Number(process.hrtime.bigint() - started) / 1e9);
-    };
-    res.once('finish', record);
-    res.once('close', record);
+      const found = seriesOf(METHODS.has(req.method) ? req.method : 'OTHER', routeLabel(req), status);
+      requests.inc(found.labels);
+      if (found.error) errors.inc(found.labels);
+      duration.observe(found.durationLabels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
     next();
   };
+}
+
+interface Series {
+  labels: { method: string; route: string; status_code: string };
+  durationLabels: { method: string; route: string };
+  error: boolean;
 }
 
 /**

@@ -45,7 +45,6 @@ export class KitError extends Error {
     this.reported = options.reported === true;
     this.detail = options.detail ?? message;
     this.name = new.target.name;
-    Object.defineProperty(this, KIT_ERROR_BRAND, { value: true });
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -55,6 +54,10 @@ export class KitError extends Error {
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
+
+// The brand lives on the prototype (inherited by every subclass): a property defined on each
+// instance cost more than the rest of the constructor.
+Object.defineProperty(KitError.prototype, KIT_ERROR_BRAND, { value: true });
 
 /** True for any error created by the kit, whichever copy (ESM or CJS) created it. */
 export function isKitError(value: unknown): value is KitError {

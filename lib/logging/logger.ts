@@ -26,14 +26,18 @@ const rootLogger = winston.createLogger({
 
 const LEVEL = Symbol.for('level');
 
+/** The stream classes of readable-stream that own `write`: Duplex copies Writable's methods onto its own prototype. */
+const STREAM_CLASSES = new Set(['Writable', 'Duplex']);
+
 /**
- * The stream `write` the root logger inherits unpatched: the one owned by the Writable prototype
- * in its chain (winston's readable-stream), found by walking the chain, so an instrumentation
- * that patched `Logger.prototype.write` before this module loaded is still noticed.
+ * The stream `write` the root logger inherits unpatched: the one owned by the Duplex (Transform's
+ * parent, which holds a copy of Writable's methods) or Writable prototype in its chain (winston's
+ * readable-stream), found by walking the chain, so an instrumentation that patched
+ * `Logger.prototype.write` before this module loaded is still noticed.
  */
 function streamWriteOf(object: object): unknown {
   for (let proto = Object.getPrototypeOf(object) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
-    if (Object.prototype.hasOwnProperty.call(proto, 'write') && (proto as { constructor?: { name?: string } }).constructor?.name === 'Writable') {
+    if (Object.prototype.hasOwnProperty.call(proto, 'write') && STREAM_CLASSES.has((proto as { constructor?: { name?: string } }).constructor?.name ?? '')) {
       return (proto as { write: unknown }).write;
     }
   }
@@ -68,7 +72,7 @@ const noop = (): void => undefined;
  */
 function dispatchWrite(this: winston.Logger, info: Info, encoding?: unknown, callback?: unknown): boolean {
   const inherited = (Object.getPrototypeOf(this) as { write: (...args: unknown[]) => boolean }).write;
-  if (inherited !== STREAM_WRITE) return inherited.call(this, info, encoding, callback);
+  if (STREAM_WRITE === undefined || inherited !== STREAM_WRITE) return inherited.call(this, info, encoding, callback);
   dispatch(this, info);
   return true;
 }

@@ -20,6 +20,30 @@ forEachExpress('errorHandler', ({ create }) => {
     assert.equal(res.headers['www-authenticate'], 'Bearer');
   });
 
+  it('writes the body with its Content-Length, no ETag, and none for HEAD', async () => {
+    const err = new HttpError(401, 'Authorization header is missing', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    const app = create();
+    app.all('/boom', (_req, _res, next) => next(err));
+    app.use(errorHandler());
+    const res = await request(app).get('/boom').expect(401);
+    assert.equal(res.text, '{"detail":"Authorization header is missing"}');
+    assert.equal(res.headers['content-length'], String(Buffer.byteLength(res.text)));
+    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(res.headers.etag, undefined);
+    const head = await request(app).head('/boom').expect(401);
+    assert.equal(head.text, undefined);
+    assert.equal(head.headers['www-authenticate'], 'Bearer');
+  });
+
+  it("honours the app's JSON settings (json spaces) in the body", async () => {
+    const app = create();
+    app.set('json spaces', 2);
+    app.get('/boom', (_req, _res, next) => next(new HttpError(404, 'Graph not found')));
+    app.use(errorHandler());
+    const res = await request(app).get('/boom').expect(404);
+    assert.equal(res.text, '{\n  "detail": "Graph not found"\n}');
+  });
+
   it('renders a structured detail object', async () => {
     const detail = { error: 'Rate limit exceeded', limit: 1 };
     const res = await request(appThrowing(httpError(429, 'Too many', { detail, code: 'ERR_RATE_LIMITED' }))).get('/boom');
@@ -80,6 +104,14 @@ describe('KitError', () => {
     assert.ok(isKitError(foreign));
     assert.ok(foreign instanceof KitError);
     assert.ok(!(new Error('plain') instanceof KitError));
+  });
+
+  it('a 4xx HttpError carries no stack frames (nothing logs them); a 5xx and a KitError keep theirs', () => {
+    const before = Error.stackTraceLimit;
+    assert.equal(new HttpError(401, 'no token').stack, 'HttpError: no token');
+    assert.match(new HttpError(500, 'db down').stack ?? '', /db down\n\s+at /);
+    assert.match(new KitError('ERR_LOCK_TIMEOUT', 'busy').stack ?? '', /busy\n\s+at /);
+    assert.equal(Error.stackTraceLimit, before, 'the limit is restored');
   });
 
   it('clamps an out-of-range status to 500', () => {

@@ -58,6 +58,30 @@ forEachExpress('instrumentation of winston', ({ create }) => {
     assert.ok(memory.messages().includes('after restore'), 'and logging goes on');
   });
 
+  it('without an instrumentation, records skip the stream pipeline: the root logger never reaches its _transform step', async () => {
+    const root = getRootLogger() as unknown as { _transform: (...args: unknown[]) => void };
+    const own = root._transform;
+    let transformed = 0;
+    root._transform = function countedTransform(this: unknown, ...args: unknown[]) {
+      transformed += 1;
+      return own.apply(this, args);
+    };
+    try {
+      getRootLogger().info('direct root');
+      getLogger('orders').info('direct child');
+      const app = create();
+      app.use(requestContext(), accessLog());
+      app.get('/x', (_req, res) => res.send('ok'));
+      await request(app).get('/x').expect(200);
+    } finally {
+      root._transform = own;
+    }
+    assert.equal(transformed, 0, 'every record was dispatched directly');
+    assert.ok(memory.messages().includes('direct root'));
+    assert.ok(memory.messages().includes('direct child'));
+    assert.ok(memory.records.some((record) => record.logger === 'access'), 'the access line was delivered');
+  });
+
   it('requestContext() and accessLog() change no prototype: Express and Node request/response methods stay as they were', async () => {
     const app = create();
     const prototypes = [Object.getPrototypeOf(app.request), Object.getPrototypeOf(app.response), IncomingMessage.prototype, ServerResponse.prototype, app.request, app.response];
