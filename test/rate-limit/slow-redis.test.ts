@@ -11,6 +11,7 @@ import request from 'supertest';
 import { isKitError } from '../../lib/errors/index.js';
 import { getRootLogger } from '../../lib/logging/logger.js';
 import { createRateLimiter, createRedisStore, rateLimit, type RateLimitMiddleware } from '../../lib/rate-limit/index.js';
+import { freeze, pauseWrites } from '../redis/faults.js';
 import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
 import { MemoryTransport } from '../logging/helpers.js';
 import { uniqueName } from './helpers.js';
@@ -43,7 +44,7 @@ describe('rate-limit: a slow or stopped Redis', function () {
   it('CLIENT PAUSE: a whole batch in flight fails with ERR_STORE_UNAVAILABLE at the deadline, then limiting resumes', async () => {
     const l = limiter();
     assert.equal((await l.check('a')).allowed, true);
-    await admin.call('CLIENT', 'PAUSE', '8000', 'WRITE');
+    const unpause = await pauseWrites(admin);
     try {
       const started = Date.now();
       const checks = ['a', 'b', 'c', 'd'].map((key) => l.check(key)); // one event-loop turn: one batch
@@ -55,7 +56,7 @@ describe('rate-limit: a slow or stopped Redis', function () {
       await assert.rejects(l.info('a'), isUnavailable);
       await assert.rejects(l.reset('a'), isUnavailable);
     } finally {
-      await admin.call('CLIENT', 'UNPAUSE');
+      await unpause();
     }
     const after = await l.check('z');
     assert.equal(after.allowed, true);
@@ -76,14 +77,14 @@ describe('rate-limit: a slow or stopped Redis', function () {
       res.status(err.status ?? 500).end();
     });
     await request(app).get('/open').expect(200);
-    process.kill(server.pid, 'SIGSTOP');
+    const resume = freeze(server);
     try {
       const started = Date.now();
       await request(app).get('/open').expect(200);
       await request(app).get('/closed').expect(503);
       assert.ok(Date.now() - started < 6000, 'no request held by a stopped Redis');
     } finally {
-      process.kill(server.pid, 'SIGCONT');
+      resume();
     }
     assert.equal(middlewares.open.stats.storeErrors, 1);
     assert.equal(middlewares.closed.stats.storeErrors, 1);
@@ -105,11 +106,11 @@ describe('rate-limit: a slow or stopped Redis', function () {
     });
     try {
       await request(app).get('/x').expect(200);
-      await admin.call('CLIENT', 'PAUSE', '8000', 'WRITE');
+      const unpause = await pauseWrites(admin);
       try {
         for (let i = 0; i < 4; i++) await request(app).get('/x').expect(503);
       } finally {
-        await admin.call('CLIENT', 'UNPAUSE');
+        await unpause();
       }
       await request(app).get('/x').expect(200);
     } finally {
