@@ -4,8 +4,8 @@
  * included) and can be lifted at once; SIGSTOP freezes the whole process with its sockets
  * open, so clients see neither an answer nor an error.
  */
-import type { Redis } from 'ioredis';
-import type { RedisServerHandle } from '../support/redis-server.js';
+import { Redis } from 'ioredis';
+import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
 
 /** Pauses writes for up to `ms` (lifted by the returned function). */
 export async function pauseWrites(admin: Redis, ms = 8000): Promise<() => Promise<void>> {
@@ -52,4 +52,59 @@ export async function silentServer(): Promise<{ url: string; close(): void }> {
       server.close();
     },
   };
+}
+
+/** A real redis-server of its own, a client and an admin connection, and the fault in force. */
+export interface FaultDrill {
+  readonly server: RedisServerHandle;
+  readonly client: Redis;
+  readonly admin: Redis;
+  /** Stops the server (SIGSTOP) until `lift()`. */
+  freeze(): void;
+  /** Injects one of the two faults until `lift()`. */
+  inject(fault: 'CLIENT PAUSE' | 'SIGSTOP'): Promise<void>;
+  /** Lifts the fault in force, if any. */
+  lift(): Promise<void>;
+}
+
+/**
+ * Registers the mocha hooks of a fault drill in the current `describe`: its own server (the
+ * shared one is never paused), the fault lifted after each test, everything closed at the end.
+ */
+export function faultDrill(): FaultDrill {
+  let server: RedisServerHandle | undefined;
+  let client: Redis | undefined;
+  let admin: Redis | undefined;
+  let resume: (() => unknown) | undefined;
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('faultDrill: used before its before() hook ran');
+    return value;
+  };
+  const drill: FaultDrill = {
+    get server() { return ready(server); },
+    get client() { return ready(client); },
+    get admin() { return ready(admin); },
+    freeze() { resume = freeze(ready(server)); },
+    async inject(fault) {
+      if (fault === 'SIGSTOP') drill.freeze();
+      else resume = await pauseWrites(ready(admin));
+    },
+    async lift() {
+      const lifting = resume;
+      resume = undefined;
+      await lifting?.();
+    },
+  };
+  before(async () => {
+    server = await startRedis();
+    client = new Redis(server.url);
+    admin = server.client();
+  });
+  afterEach(() => drill.lift());
+  after(async () => {
+    client?.disconnect();
+    admin?.disconnect();
+    await server?.stop();
+  });
+  return drill;
 }

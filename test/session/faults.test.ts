@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { errorHandler } from '../../lib/errors/index.js';
 import { requireSession, SessionManager } from '../../lib/session/index.js';
-import { freeze, pauseWrites, rejectionCode, timed } from '../redis/faults.js';
-import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
+import { faultDrill, rejectionCode, timed } from '../redis/faults.js';
 
 const STORE_TIMEOUT_MS = 200;
 // Far below the 8 s pause, far above the deadline even on a loaded machine.
@@ -13,40 +11,24 @@ const BOUND_MS = 3000;
 
 describe('SessionManager on a Redis that does not answer', function () {
   this.timeout(20_000);
-  let server: RedisServerHandle;
-  let client: Redis;
-  let admin: Redis;
   let sessions: SessionManager;
-  let resume: (() => unknown) | undefined;
 
-  before(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-    admin = server.client();
-    sessions = new SessionManager({ redis: client, keyPrefix: 'faults:', storeTimeoutMs: STORE_TIMEOUT_MS });
-  });
-  afterEach(async () => {
-    await resume?.();
-    resume = undefined;
-  });
-  after(async () => {
-    client.disconnect();
-    admin.disconnect();
-    await server.stop();
+  const drill = faultDrill();
+  before(() => {
+    sessions = new SessionManager({ redis: drill.client, keyPrefix: 'faults:', storeTimeoutMs: STORE_TIMEOUT_MS });
   });
 
   for (const fault of ['CLIENT PAUSE', 'SIGSTOP'] as const) {
     it(`create, validate and destroy reject with ERR_STORE_UNAVAILABLE within the deadline under ${fault}, and the session survives`, async () => {
       const id = await sessions.create('user-fault');
-      resume = fault === 'SIGSTOP' ? freeze(server) : await pauseWrites(admin);
+      await drill.inject(fault);
       const calls: (() => Promise<unknown>)[] = [() => sessions.validate(id), () => sessions.create('user-fault'), () => sessions.destroy(id), () => sessions.destroyAllForUser('user-fault')];
       for (const call of calls) {
         const { result, ms } = await timed(call);
         assert.equal(rejectionCode(result), 'ERR_STORE_UNAVAILABLE', `rejected: ${result.status}`);
         assert.ok(ms >= STORE_TIMEOUT_MS - 20 && ms < BOUND_MS, `answered after the deadline, not the pause (${Math.round(ms)} ms)`);
       }
-      await resume();
-      resume = undefined;
+      await drill.lift();
       // The destroy calls above are still queued and run when Redis answers again: what
       // matters is that they told the caller "unavailable" rather than hanging.
       const after = await sessions.validate(await sessions.create('user-after'));
@@ -61,7 +43,7 @@ describe('SessionManager on a Redis that does not answer', function () {
       res.json({ userId: req.platformSession?.userId });
     });
     app.use(errorHandler({ onServerError: () => {} }));
-    resume = freeze(server);
+    drill.freeze();
     const startedAt = performance.now();
     const res = await request(app).get('/me').set('Cookie', `session=${id}`);
     const ms = performance.now() - startedAt;
@@ -69,8 +51,7 @@ describe('SessionManager on a Redis that does not answer', function () {
     assert.equal(res.body.detail, 'Service Unavailable', 'a 5xx detail is generic');
     assert.equal(res.headers['retry-after'], '1', 'clients are told to retry soon');
     assert.ok(ms < BOUND_MS, `answered in ${Math.round(ms)} ms`);
-    await resume();
-    resume = undefined;
+    await drill.lift();
     const ok = await request(app).get('/me').set('Cookie', `session=${id}`);
     assert.deepEqual([ok.status, ok.body], [200, { userId: 'user-http' }]);
   });
@@ -82,7 +63,7 @@ describe('SessionManager on a Redis that does not answer', function () {
       manager: sessions,
       cookie: { env: { AUTH_COOKIE_SECURE: 'false' } },
       onSecurityIssue: async (_req, _issues, session) => {
-        resume = freeze(server); // Redis stops between validation and the hook's write
+        drill.freeze(); // Redis stops between validation and the hook's write
         await sessions.destroyAllForUser(session.userId);
         return 'deny' as const;
       },
@@ -96,7 +77,7 @@ describe('SessionManager on a Redis that does not answer', function () {
   });
 
   it('rejects a bad storeTimeoutMs at construction', () => {
-    assert.throws(() => new SessionManager({ redis: client, storeTimeoutMs: -1 }), { code: 'ERR_CONFIG_INVALID', message: /storeTimeoutMs/ });
+    assert.throws(() => new SessionManager({ redis: drill.client, storeTimeoutMs: -1 }), { code: 'ERR_CONFIG_INVALID', message: /storeTimeoutMs/ });
   });
 });
 

@@ -1,40 +1,21 @@
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { RedisKeyedMutex } from '../../lib/sync/index.js';
-import { freeze, pauseWrites, rejectionCode, timed } from '../redis/faults.js';
-import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
+import { faultDrill, rejectionCode, timed } from '../redis/faults.js';
 
 const STORE_TIMEOUT_MS = 200;
 const BOUND_MS = 3000;
 
 describe('RedisKeyedMutex on a Redis that does not answer', function () {
   this.timeout(20_000);
-  let server: RedisServerHandle;
-  let client: Redis;
-  let admin: Redis;
-  let resume: (() => unknown) | undefined;
-  const mutex = (prefix = `faults:${Math.random().toString(36).slice(2)}:`) => new RedisKeyedMutex(client, { storeTimeoutMs: STORE_TIMEOUT_MS, timeoutMs: 10_000, waitMs: 5000, prefix });
+  const mutex = (prefix = `faults:${Math.random().toString(36).slice(2)}:`) => new RedisKeyedMutex(drill.client, { storeTimeoutMs: STORE_TIMEOUT_MS, timeoutMs: 10_000, waitMs: 5000, prefix });
 
-  before(async () => {
-    server = await startRedis();
-    client = new Redis(server.url);
-    admin = server.client();
-  });
-  afterEach(async () => {
-    await resume?.();
-    resume = undefined;
-  });
-  after(async () => {
-    client.disconnect();
-    admin.disconnect();
-    await server.stop();
-  });
+  const drill = faultDrill();
 
   for (const fault of ['CLIENT PAUSE', 'SIGSTOP'] as const) {
     it(`acquire, extend and release each reject with ERR_STORE_UNAVAILABLE within the deadline under ${fault} (not after waitMs or the pause)`, async () => {
       const locks = mutex();
       const held = await locks.acquire('held');
-      resume = fault === 'SIGSTOP' ? freeze(server) : await pauseWrites(admin);
+      await drill.inject(fault);
       const calls: [string, () => Promise<unknown>][] = [
         ['acquire', () => locks.acquire('other')],
         ['extend', () => held.extend()],
@@ -46,18 +27,16 @@ describe('RedisKeyedMutex on a Redis that does not answer', function () {
         assert.ok(ms >= STORE_TIMEOUT_MS - 20 && ms < BOUND_MS, `${name} answered after the deadline (${Math.round(ms)} ms)`);
       }
       assert.equal(held.held, false, 'a release that timed out still frees the key locally');
-      await resume();
-      resume = undefined;
+      await drill.lift();
     });
   }
 
   it('gives back a lock whose SET ran only after its deadline, so the key is not blocked for timeoutMs', async () => {
     const prefix = 'faults:late:';
     const locks = mutex(prefix);
-    resume = await pauseWrites(admin);
+    await drill.inject('CLIENT PAUSE');
     await assert.rejects(locks.acquire('late'), { code: 'ERR_STORE_UNAVAILABLE' });
-    await resume();
-    resume = undefined;
+    await drill.lift();
     // The queued SET NX runs now and takes the key; the mutex deletes it again (bounded poll).
     const other = mutex(prefix);
     const handle = await other.acquire('late', { waitMs: 3000 });
@@ -67,7 +46,7 @@ describe('RedisKeyedMutex on a Redis that does not answer', function () {
 
   it('withLock rejects with ERR_STORE_UNAVAILABLE instead of hanging when Redis is stopped', async () => {
     const locks = mutex();
-    resume = freeze(server);
+    drill.freeze();
     let ran = false;
     const { result, ms } = await timed(() => locks.withLock('job', () => {
       ran = true;
