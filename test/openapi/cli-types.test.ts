@@ -50,7 +50,8 @@ const uploadDocument: OpenApiDocument = {
   },
 } as unknown as OpenApiDocument;
 
-describe('platform-kit openapi --types (openapi-typescript)', () => {
+describe('platform-kit openapi --types (openapi-typescript)', function () {
+  this.timeout(60_000); // child processes and the TypeScript compiler, on a shared machine
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'epk-openapi-types-'));
