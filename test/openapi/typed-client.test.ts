@@ -5,7 +5,7 @@
  * type tests (typed-client.types.ts) compile, every `@ts-expect-error` used.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,7 @@ import { generateOpenApiDocument, generateTypeScriptTypes } from '../../lib/open
 import { info, registry } from '../../examples/full/api.js';
 import { createFullApiClient, demo, uploadGraphIcon, type FullApiClient } from '../../examples/full/client.js';
 import { createFullTestApp } from '../examples/full-app.js';
+import { codeBlocks, runDocScript } from '../repo/doc-app.js';
 import { forEachExpress } from '../support/express.js';
 import { signToken, supabaseClaims } from '../support/jwt.js';
 
@@ -25,6 +26,12 @@ const EXPRESS_MODULES: Record<string, { (): Express; Router(): Router }> = {
   express5: express5,
   express4: express4 as unknown as { (): Express; Router(): Router },
 };
+/** The ts blocks of docs/openapi.md's "Typed clients" section, in page order. */
+function typedClientBlocks(): string[] {
+  const page = readFileSync('docs/openapi.md', 'utf8');
+  const start = page.indexOf('## Typed clients');
+  return codeBlocks(page.slice(start, page.indexOf('\n## ', start + 1)), 'ts');
+}
 const PNG = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4])], { type: 'image/png' });
 
 forEachExpress('typed client (openapi-fetch) against examples/full over HTTP', ({ name }) => {
@@ -141,15 +148,50 @@ describe('typed client: the recipe stays true', () => {
     assert.notEqual(await generateTypeScriptTypes(changed), committed);
   });
 
-  it('the type tests compile with the repository settings: every @ts-expect-error is an error, every other line is not', function () {
-    this.timeout(90_000); // a full type-check of the file and what it imports (about 10 s on an idle machine)
+  it('the type tests and the docs snippets compile with the repository settings: every @ts-expect-error is an error, every other line is not', function () {
+    this.timeout(90_000); // a full type-check of the files and what they import (about 10 s on an idle machine)
     const config = ts.getParsedCommandLineOfConfigFile('tsconfig.json', {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')) });
     assert.ok(config);
     const file = 'test/openapi/typed-client.types.ts';
-    const program = ts.createProgram([file], config.options);
+    // docs/openapi.md's "Typed clients" blocks, in page order, on the example's generated types.
+    mkdirSync('test-artifacts/docs', { recursive: true });
+    const snippets = 'test-artifacts/docs/typed-client.check.ts';
+    const source = typedClientBlocks().join('\n').replace("from './openapi.js'", "from '../../examples/full/openapi.js'");
+    writeFileSync(snippets, `declare const pngBlob: Blob\nexport {}\n${source}`);
+    const program = ts.createProgram([file, snippets], config.options);
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     assert.deepEqual(diagnostics, []);
     const expectations = readFileSync(file, 'utf8').match(/@ts-expect-error/g)?.length ?? 0;
     assert.ok(expectations >= 15, `${expectations} expected errors`);
+  });
+});
+
+describe('docs/openapi.md "Typed clients"', function () {
+  this.timeout(90_000);
+  let server: Server;
+  let baseUrl: string;
+  before(async () => {
+    const { app } = createFullTestApp({ createGraphLimit: { limit: 1, windowMs: 60_000 } });
+    server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('runs as written (in page order) against examples/full: creates, reads, pages, sees the 429, uploads', async () => {
+    const blocks = typedClientBlocks();
+    assert.equal(blocks.length, 3, 'create, call, upload');
+    // The page's PNG, and its server, are the reader's: here a tiny PNG and the test's port.
+    const prelude = `const pngBlob = new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7])], { type: 'image/png' })\n`;
+    const source = prelude + blocks.join('\n').replace('http://127.0.0.1:8080', baseUrl) + `\nconsole.log('read', graph?.name, 'total', page?.total)\n`;
+    const token = await signToken(supabaseClaims({ sub: 'docs-user' }));
+    const { code, output } = await runDocScript('typed-client.ts', source, { USER_TOKEN: token });
+    assert.equal(code, 0, output);
+    assert.match(output, /retry in \d+ s; limit 1/);
+    assert.match(output, /icon of [0-9a-f-]{36}: 9 bytes/);
+    assert.match(output, /read Daily digest total 1/);
   });
 });
