@@ -8,7 +8,7 @@
  * `platform-kit openapi` CLI) describes the same API without a JWT key, Redis or secrets.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Router } from 'express';
 import { requireApiKey, type StoredAPIKey } from 'express-platform-kit/api-key';
 import { optionalUser, requireAdminUser, requireUser, type AuthMiddlewareOptions, type JwtVerifier } from 'express-platform-kit/auth';
 import { IntegrationCredentialsStore } from 'express-platform-kit/credentials';
@@ -74,6 +74,8 @@ export interface FullApiOptions {
   apiKeys?: readonly (StoredAPIKey & { head: string; name?: string })[];
   /** Policy of `POST /graphs` (per user). Default 10 per minute, in memory unless `redis` is given. */
   createGraphLimit?: { limit?: number; windowMs?: number; redis?: RedisOption };
+  /** The Express Router to declare the routes on (e.g. Express 4's `express.Router()`). Default: a new Express 5 Router. */
+  router?: Router;
 }
 
 type GraphRecord = z.output<typeof Graph>;
@@ -82,7 +84,11 @@ export function createFullApi(options: FullApiOptions): ApiRouter {
   const graphs = new Map<string, GraphRecord>();
   // Response validation: 'strip' (the default) in production drops fields a handler adds by
   // mistake; 'error' elsewhere makes the tests fail on any drift between handler and document.
-  const api = createApiRouter({ middleware: options.middleware ?? [], responseValidation: process.env.NODE_ENV === 'production' ? 'strip' : 'error' });
+  const api = createApiRouter({
+    middleware: options.middleware ?? [],
+    responseValidation: process.env.NODE_ENV === 'production' ? 'strip' : 'error',
+    ...(options.router !== undefined ? { router: options.router } : {}),
+  });
   const user = requireUser(options.auth);
   const admin = requireAdminUser(options.auth);
   const maybeUser = optionalUser(options.auth);

@@ -7,7 +7,7 @@
  * credentials) → the rate-limit admin router behind admin auth → {"detail"} errors.
  * `server.ts` adds logging configuration, alerting and graceful shutdown.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import { metricsHandler, requestMetrics } from 'express-platform-kit/alerting';
 import type { StoredAPIKey } from 'express-platform-kit/api-key';
 import { requireAdminUser, type JwtVerifier } from 'express-platform-kit/auth';
@@ -35,6 +35,8 @@ export interface PlatformAppOptions {
   createGraphLimit?: { limit?: number; windowMs?: number };
   /** `Secure` session cookies. Default: env AUTH_COOKIE_SECURE (true); false only for plain-http development. */
   secureCookies?: boolean;
+  /** The Express module to build the app and router with. Default: Express 5 (the tests also pass Express 4). */
+  express?: { (): Express; Router(): Router };
 }
 
 export interface PlatformApp {
@@ -70,10 +72,11 @@ export function createPlatformApp(options: PlatformAppOptions): PlatformApp {
     middleware: [rateLimit({ limiter, onStoreError: 'open' })],
     createGraphLimit: { ...options.createGraphLimit, ...(redis !== undefined ? { redis } : {}) },
     ...(options.secureCookies === undefined ? {} : { sessionCookie: { secure: options.secureCookies } }), // default: AUTH_COOKIE_SECURE (true)
+    ...(options.express !== undefined ? { router: options.express.Router() } : {}),
   };
   const api = createFullApi(apiOptions);
 
-  const app = express();
+  const app = (options.express ?? express)();
   app.disable('x-powered-by');
   app.use(requestContext(), accessLog({ skip: (req) => req.path === '/health' || req.path === '/metrics' }));
   app.use(requestMetrics());

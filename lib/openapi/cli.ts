@@ -1,7 +1,9 @@
 /**
  * The `platform-kit` command line: `platform-kit openapi <module> --out <file>` loads a module
- * exporting an app, an API router, a registry or a document and writes its OpenAPI document.
- * Usage errors exit with 2 and one line on stderr; a module that fails to load exits with 1.
+ * exporting an app, an API router, a registry or a document and writes its OpenAPI document;
+ * `--types <file.d.ts>` also (or instead) writes its TypeScript types (openapi-typescript).
+ * Usage errors, and a missing openapi-typescript, exit with 2 and one line on stderr; a module
+ * that fails to load exits with 1.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { generateOpenApiDocument } from './document.js';
 import type { OpenApiDocument, OpenApiInfo } from './types.js';
+import { generateTypeScriptTypes, isOpenapiTypescriptMissing } from './typescript-types.js';
 
 /** Where the CLI writes (injectable for tests). */
 export interface PlatformKitCliIo {
@@ -19,12 +22,14 @@ export interface PlatformKitCliIo {
   cwd: string;
 }
 
-const USAGE = `Usage: platform-kit openapi <module> [--out <file>] [--format json|yaml] [--title <t>] [--version <v>] [--openapi 3.1.0|3.0.3]
+const USAGE = `Usage: platform-kit openapi <module> [--out <file>] [--types <file.d.ts>] [--format json|yaml] [--title <t>] [--version <v>] [--openapi 3.1.0|3.0.3]
 
   <module>   a .js/.mjs/.cjs/.ts file exporting (default or named) \`app\`, \`router\` (createApiRouter),
              \`registry\` (OpenAPIRegistry) or \`document\`, and optionally \`info\` ({ title, version }).
              TypeScript needs the tsx package. Title/version default to ./package.json's name/version.
-  --out      file to write (default: stdout); the format follows its extension unless --format is given`;
+  --out      file to write (default: stdout, unless --types is given); the format follows its extension unless --format is given
+  --types    also write the document's TypeScript types (for openapi-fetch's createClient<paths>()) to this .d.ts file;
+             needs the openapi-typescript package (PLATFORM_KIT_OPENAPI_TYPESCRIPT names another module to load)`;
 
 class UsageError extends Error {}
 
@@ -100,6 +105,7 @@ interface OpenapiArgs {
   help: boolean;
   module: string;
   out?: string;
+  types?: string;
   format: 'json' | 'yaml';
   title?: string;
   version?: string;
@@ -114,6 +120,7 @@ function readArgv(args: string[]) {
       strict: true,
       options: {
         out: { type: 'string', short: 'o' },
+        types: { type: 'string' },
         format: { type: 'string' },
         title: { type: 'string' },
         version: { type: 'string' },
@@ -136,7 +143,9 @@ function parseOpenapiArgs(args: string[]): OpenapiArgs {
   if (values.openapi !== undefined && !/^3\.[01]\.\d+$/.test(values.openapi)) {
     throw new UsageError(`--openapi must be a 3.0.x or 3.1.x version (got ${JSON.stringify(values.openapi)})`);
   }
-  return { help: false, module: positionals[0] as string, out, format, title: values.title, version: values.version, openapi: values.openapi };
+  const types = values.types;
+  if (types !== undefined && !/\.d\.[cm]?ts$/.test(types)) throw new UsageError(`--types must name a .d.ts file (got ${JSON.stringify(types)})`);
+  return { help: false, module: positionals[0] as string, out, types, format, title: values.title, version: values.version, openapi: values.openapi };
 }
 
 /** The document of a loaded module: its own, or generated from its registries (title/version overridable). */
@@ -173,17 +182,39 @@ async function openapiCommand(argv: string[], io: PlatformKitCliIo): Promise<num
     throw new UsageError(`${args.module} exports no app, router, registry or document (expected a default or named export \`app\`, \`router\`, \`registry\` or \`document\`)`);
   }
   const document = documentOf(found, mod, args, io.cwd);
+  // Types first: when openapi-typescript is missing nothing is written, not half the output.
+  const types = args.types === undefined ? undefined : await typesOf(document);
   const text = args.format === 'yaml' ? ((await import('yaml')) as { stringify: (v: unknown) => string }).stringify(document) : `${JSON.stringify(document, null, 2)}\n`;
-  if (args.out === undefined) {
+  if (args.out === undefined && types === undefined) {
     io.stdout(text);
     return 0;
   }
-  const target = resolve(io.cwd, args.out);
+  const operations = Object.values(document.paths ?? {}).reduce((sum, item) => sum + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
+  if (args.out !== undefined) {
+    await writeText(resolve(io.cwd, args.out), text);
+    io.stdout(`platform-kit: wrote ${args.out} (OpenAPI ${document.openapi}, ${operations} operations)\n`);
+  }
+  if (args.types !== undefined && types !== undefined) {
+    await writeText(resolve(io.cwd, args.types), types);
+    io.stdout(`platform-kit: wrote ${args.types} (TypeScript types of ${operations} operations)\n`);
+  }
+  return 0;
+}
+
+async function writeText(target: string, text: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, text);
-  const operations = Object.values(document.paths ?? {}).reduce((sum, item) => sum + Object.keys(item).filter((k) => k !== 'parameters').length, 0);
-  io.stdout(`platform-kit: wrote ${args.out} (OpenAPI ${document.openapi}, ${operations} operations)\n`);
-  return 0;
+}
+
+/** The document's types; a missing openapi-typescript is a usage error (exit 2) with the install line. */
+async function typesOf(document: OpenApiDocument): Promise<string> {
+  const moduleSpecifier = process.env.PLATFORM_KIT_OPENAPI_TYPESCRIPT?.trim() || undefined;
+  try {
+    return await generateTypeScriptTypes(document, moduleSpecifier !== undefined ? { moduleSpecifier } : {});
+  } catch (error) {
+    if (isOpenapiTypescriptMissing(error)) throw new UsageError((error as Error).message);
+    throw error;
+  }
 }
 
 /**

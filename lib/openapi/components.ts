@@ -39,7 +39,8 @@ const COMPONENTS: Record<string, () => Record<string, unknown>> = {
   [RESPONSE_429]: () => ({
     description: 'Too many requests: the rate limit is exhausted; retry after `Retry-After` seconds.',
     headers: {
-      'Retry-After': integerHeader('Seconds to wait before retrying.'),
+      // Always sent with the kit's 429 (the other headers can be switched off, so they stay optional).
+      'Retry-After': { ...integerHeader('Seconds to wait before retrying.'), required: true },
       'X-RateLimit-Limit': integerHeader('Requests allowed per window.'),
       'X-RateLimit-Remaining': integerHeader('Requests left in the current window.'),
       'X-RateLimit-Reset': integerHeader('Unix time (seconds) when the window resets.'),
@@ -61,6 +62,8 @@ const COMPONENTS: Record<string, () => Record<string, unknown>> = {
                 remaining: { type: 'integer' },
                 reset: { type: 'integer' },
               },
+              // The limiter always sends all five: a typed client must not see them as optional.
+              required: ['error', 'message', 'limit', 'remaining', 'reset'],
             },
           ],
         },

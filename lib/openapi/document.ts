@@ -6,6 +6,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, OpenApiGeneratorV31, type RouteCon
 import type { RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
 import { addAuthResponses, type AddAuthResponsesOptions } from './auth-responses.js';
+import { documentParametersAsValidated } from './parameters.js';
 import { API_KEY_SCHEME, BEARER_JWT_SCHEME, middlewareActingOn, SESSION_COOKIE_SCHEME } from './metadata.js';
 import { deriveOperationSecurity, mergeOuterMiddleware, PLATFORM_KIT_EXTENSION, type PlatformKitOperationExtension, type SecurityRequirement } from './security.js';
 import { OPERATION_METHODS, type OpenApiDocument, type OpenApiInfo } from './types.js';
@@ -102,8 +103,9 @@ function checkInfo(info: OpenApiInfo): void {
  * 3.0 with `{ openapi: '3.0.3' }`. Defines the kit's `HTTPBearerJWT` (http bearer JWT),
  * `APIKeyHeader` (apiKey in `X-API-Key`) and `SessionCookie` schemes that an operation (or the
  * root `security`) uses, unless already defined, documents app-level `middleware` on every
- * operation, and passes the result through {@link addAuthResponses}. The registries are not
- * modified.
+ * operation, writes parameters as the router validates them (required when a missing value is
+ * a 400, never nullable), and passes the result through {@link addAuthResponses}. The
+ * registries are not modified.
  *
  * @example
  * ```ts
@@ -154,6 +156,7 @@ export function generateOpenApiDocument(
     const message = error instanceof Error ? error.message : String((error as { message?: unknown })?.message ?? error);
     throw new ConfigError([{ variable: 'registry', message: `zod-to-openapi could not generate the document: ${message}` }], 'OpenAPI document');
   }
+  documentParametersAsValidated(document, definitions);
   addAuthResponses(document, options.authSchemes !== undefined ? { authSchemes: options.authSchemes } : {});
   if (options.stripExtensions === true) {
     for (const item of Object.values(document.paths ?? {})) {

@@ -68,6 +68,8 @@ export { DEFAULT_SWAGGER_UI_OPTIONS, type SwaggerUiOptions } from './swagger-ui-
 
 /** The `platform-kit` command line (what `bin/platform-kit.mjs` runs). */
 export { runPlatformKitCli, type PlatformKitCliIo } from './cli.js';
+/** TypeScript types of a document for typed clients (`platform-kit openapi --types`; needs openapi-typescript). */
+export { generateTypeScriptTypes, isOpenapiTypescriptMissing, type TypeScriptTypesOptions } from './typescript-types.js';
 
 /** zod-to-openapi's registry, re-exported so apps need no direct dependency. */
 export { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';

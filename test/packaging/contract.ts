@@ -15,7 +15,8 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
   logging: ['configureLogging', 'getLogger', 'shutdownLogging', 'loadLoggingSettings', 'requestContext', 'accessLog', 'setLogContext', 'belowLevel', 'jsonFileTransport', 'removeColorCodes'],
   openapi: ['z', 'createApiRouter', 'generateOpenApiDocument', 'addAuthResponses', 'serveOpenApi', 'jsonResponse', 'emptyResponse', 'withOpenApiMetadata', 'getOpenApiMetadata', 'BEARER_JWT_SCHEME', 'API_KEY_SCHEME', 'SESSION_COOKIE_SCHEME', 'OpenAPIRegistry',
     // issue 18
-    'uploadedFile', 'DEFAULT_MULTIPART_LIMITS', 'DEFAULT_RESPONSE_VALIDATION', 'DEFAULT_SWAGGER_UI_OPTIONS'],
+    'uploadedFile', 'DEFAULT_MULTIPART_LIMITS', 'DEFAULT_RESPONSE_VALIDATION', 'DEFAULT_SWAGGER_UI_OPTIONS',
+    'generateTypeScriptTypes'],
   'api-key': ['APIKeyManager', 'requireApiKey'],
   credentials: ['IntegrationCredentialsStore', 'OAuth2Credentials', 'APIKeyCredentials', 'UserPasswordCredentials', 'HostScopedCredentials', 'Credentials', 'OAuthState', 'UserMetadata', 'UserIntegrations', 'authHeader', 'bearer', 'Secret'],
   sync: ['RedisKeyedMutex', 'MemoryKeyedMutex', 'createKeyedMutex', 'threadCached', 'cached', 'clearThreadCache', 'clearAllThreadCache', 'getCacheStats'],
