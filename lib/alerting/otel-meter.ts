@@ -50,13 +50,11 @@ export function isMeterProvider(value: unknown): value is OtelMeterProviderLike 
 type RequireFn = (specifier: string) => unknown;
 
 /**
- * A synchronous `require` that works from both builds: the CJS build has `__filename`, the ESM
- * build (and the tests under tsx) `import.meta.url`. Synchronous because a missing optional peer
- * must fail when the factory is called.
+ * A synchronous `require` (a missing optional peer must fail when the factory is called, not
+ * later). `import.meta.url` is shimmed in the CJS build by tsup (`shims: true`).
  */
 function kitRequire(): RequireFn {
-  const base = typeof __filename === 'string' ? __filename : import.meta.url;
-  return createRequire(base);
+  return createRequire(import.meta.url);
 }
 
 /**

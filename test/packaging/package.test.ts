@@ -89,6 +89,14 @@ describe('packaging: the packed tarball', function () {
     assert.equal(out.trim(), 'true');
   });
 
+  it('without the optional @opentelemetry/api, requestMetrics({ otel: true }) is a ConfigError at factory time (ESM and CJS)', () => {
+    const probe = `try { requestMetrics({ otel: true }); console.log('no error'); } catch (e) { console.log(e.code, /npm install @opentelemetry\\/api/.test(e.message)); }`;
+    const cjs = run('node', ['-e', `const { requestMetrics } = require('express-platform-kit/alerting'); ${probe}`], consumer);
+    const esm = run('node', ['--input-type=module', '-e', `import { requestMetrics } from 'express-platform-kit/alerting'; ${probe}`], consumer);
+    assert.equal(cjs.trim(), 'ERR_CONFIG_INVALID true');
+    assert.equal(esm.trim(), 'ERR_CONFIG_INVALID true');
+  });
+
   /** `tsc --noEmit` of `files` with `skipLibCheck: false`, under ESM and CJS resolution. */
   function typeCheck(files: string[]): void {
     for (const type of ['module', 'commonjs']) {
