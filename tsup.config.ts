@@ -20,4 +20,6 @@ export default defineConfig({
   outDir: 'dist',
   tsconfig: 'tsconfig.build.json',
   treeshake: false,
+  // import.meta.url in the CJS build (alerting/otel-meter.ts loads an optional peer synchronously).
+  shims: true,
 });

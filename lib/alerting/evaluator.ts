@@ -10,7 +10,8 @@ import type { Env } from '../config/env.js';
 import { getLogger } from '../logging/logger.js';
 import { onShutdown } from '../shutdown/index.js';
 import { AlertManager } from './alert-manager.js';
-import { platformMetricsRegistry, requestMetricNames } from './middleware.js';
+import { platformMetricsRegistry } from './middleware.js';
+import { METRICS_DIALECTS, OTEL_PROMETHEUS_DURATION_NAME, requestMetricNames, type MetricsDialect } from './request-recorder.js';
 import { createProcessSampler } from './process-metrics.js';
 import { loadAlertingSettings } from './settings.js';
 import type { AlertEvaluation, AlertMetrics } from './types.js';
@@ -24,6 +25,11 @@ export interface AlertEvaluatorOptions {
   registry?: Registry;
   /** Prefix given to `requestMetrics()`. Default `http_`. */
   prefix?: string;
+  /**
+   * Dialect given to `requestMetrics()`. Default `prometheus`. With `opentelemetry`, requests are
+   * the histogram's count and errors the requests answered with a 5xx.
+   */
+  dialect?: MetricsDialect;
   /** Include `cpu` and `memory` of this process. Default true. */
   processMetrics?: boolean;
   /** Fewer requests than this in a tick report an error rate of 0 (one failure in two requests is not 50%). Default 1. */
@@ -48,6 +54,7 @@ const optionsSchema = z.object({
   intervalMs: z.number().int().min(10).max(86_400_000).optional(),
   registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && typeof (value as Registry).getSingleMetric === 'function', { message: 'must be a prom-client Registry' }).optional(),
   prefix: z.string().default('http_'),
+  dialect: z.enum(METRICS_DIALECTS as [MetricsDialect, ...MetricsDialect[]]).default('prometheus'),
   processMetrics: z.boolean().default(true),
   minRequests: z.number().int().min(1).default(1),
   extraMetrics: z.function().optional(),
@@ -63,17 +70,23 @@ interface Totals {
   at: number;
 }
 
-async function sumOf(registry: Registry, name: string, series?: string): Promise<number> {
+type LabelFilter = (labels: Record<string, unknown>) => boolean;
+
+async function sumOf(registry: Registry, name: string, series?: string, where?: LabelFilter): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
   let total = 0;
   for (const value of values) {
     const metricName = (value as { metricName?: string }).metricName;
+    if (where && !where(value.labels)) continue;
     if (series === undefined ? metricName === undefined || metricName === name : metricName === series) total += value.value;
   }
   return total;
 }
+
+/** A 5xx in the opentelemetry dialect (the label is a string there). */
+const serverError: LabelFilter = (labels) => Number(labels.http_response_status_code) >= 500;
 
 /**
  * Starts evaluating every `intervalMs`: `errorRate` (errors / requests in the interval),
@@ -94,12 +107,14 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
   const sample = parsed.processMetrics ? createProcessSampler() : undefined;
   const logger = getLogger('alerting');
 
+  const otel = parsed.dialect === 'opentelemetry';
+  const duration = otel ? OTEL_PROMETHEUS_DURATION_NAME : names.duration;
   const totals = async (): Promise<Totals> => {
     const [requests, errors, durationSum, durationCount] = await Promise.all([
-      sumOf(registry, names.requests),
-      sumOf(registry, names.errors),
-      sumOf(registry, names.duration, `${names.duration}_sum`),
-      sumOf(registry, names.duration, `${names.duration}_count`),
+      otel ? sumOf(registry, duration, `${duration}_count`) : sumOf(registry, names.requests),
+      otel ? sumOf(registry, duration, `${duration}_count`, serverError) : sumOf(registry, names.errors),
+      sumOf(registry, duration, `${duration}_sum`),
+      sumOf(registry, duration, `${duration}_count`),
     ]);
     return { requests, errors, durationSum, durationCount, at: Date.now() };
   };

@@ -1,12 +1,18 @@
 /**
- * Express glue of the metrics: `requestMetrics()` records every request in prom-client
- * metrics, `metricsHandler()` serves them in the Prometheus text format.
+ * Express glue of the metrics: `requestMetrics()` records every request (in the kit's
+ * Prometheus names or the OpenTelemetry semantic conventions, see request-recorder.ts),
+ * `metricsHandler()` serves a registry in the Prometheus text format.
  */
 import type { Request, RequestHandler } from 'express';
-import { Counter, Histogram, Registry, type Metric } from 'prom-client';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { routePatternOf } from '../logging/route-pattern.js';
+import { collectDefaultMetricsOnce } from './default-metrics.js';
+import { globalMeterProvider, isMeterProvider, OTEL_HTTP_DURATION_BUCKETS, otelDurationHistogram, type OtelMeterProviderLike } from './otel-meter.js';
+import { createRequestRecorder, METRICS_DIALECTS, type MetricsDialect } from './request-recorder.js';
+
+export { requestMetricNames } from './request-recorder.js';
 
 /**
  * The registry the kit uses when none is passed: dedicated (not prom-client's global
@@ -20,45 +26,79 @@ import { routePatternOf } from '../logging/route-pattern.js';
  */
 export const platformMetricsRegistry = new Registry();
 
-/**
- * Metric names for a prefix (default `http_`).
- *
- * @example
- * ```ts
- * requestMetricNames().requests // 'http_requests_total'
- * ```
- */
-export function requestMetricNames(prefix = 'http_') {
-  return {
-    requests: `${prefix}requests_total`,
-    errors: `${prefix}request_errors_total`,
-    duration: `${prefix}request_duration_seconds`,
-  };
-}
-
 export interface RequestMetricsOptions {
-  /** Registry to record into. Default {@link platformMetricsRegistry}. */
-  registry?: Registry;
-  /** Metric name prefix. Default `http_`. */
+  /**
+   * Registry to record into. Default {@link platformMetricsRegistry}. `false` records nothing in
+   * prom-client (only through `meterProvider` / `otel`).
+   */
+  registry?: Registry | false;
+  /**
+   * Names and labels written to the registry. Default `prometheus`: `http_requests_total`,
+   * `http_request_errors_total`, `http_request_duration_seconds{method,route}` (unchanged).
+   * `opentelemetry`: one histogram `http_server_request_duration_seconds{http_request_method,
+   * http_route,http_response_status_code,error_type}`, the Prometheus form of the semantic
+   * conventions' `http.server.request.duration`, with their recommended buckets.
+   */
+  dialect?: MetricsDialect;
+  /** Metric name prefix of the prometheus dialect. Default `http_`. */
   prefix?: string;
-  /** Latency histogram buckets, seconds. Default prom-client's web buckets (5 ms … 10 s). */
+  /**
+   * Latency histogram buckets, seconds. Default prom-client's web buckets (5 ms … 10 s) in the
+   * prometheus dialect, {@link OTEL_HTTP_DURATION_BUCKETS} in the opentelemetry dialect and for
+   * the OTel meter.
+   */
   buckets?: number[];
-  /** Route label of requests no route matched (404s, scanners). Default `<unmatched>`. */
+  /** Route label of requests no route matched (404s, scanners), prometheus dialect. Default `<unmatched>`. */
   unmatchedRoute?: string;
   /** Most distinct route labels; later new routes are recorded as `<other>`. Default 500. */
   maxRoutes?: number;
-  /** Which statuses count as errors. Default `status >= 500`. */
+  /** Which statuses count in `http_request_errors_total`. Default `status >= 500`. */
   isError?: (status: number) => boolean;
+  /**
+   * Adds a `status_class` label (`2xx`, `4xx`, `5xx`…) to the duration histogram, for latency by
+   * outcome. Off by default: it multiplies the histogram's series by the classes each route
+   * answers with (typically 2–3).
+   */
+  statusClass?: boolean;
+  /** Also collect prom-client's default process metrics on the registry (once per registry). Default false. */
+  collectDefaultMetrics?: boolean;
+  /**
+   * Also record `http.server.request.duration` (seconds) through this OpenTelemetry
+   * `MeterProvider` (e.g. the SDK's), meter `express-platform-kit`.
+   */
+  meterProvider?: OtelMeterProviderLike;
+  /** Like `meterProvider`, with the global one of `@opentelemetry/api` (an optional peer: install it). Default false. */
+  otel?: boolean;
 }
 
-const optionsSchema = z.object({
-  registry: z.custom<Registry>(isRegistry, { message: 'must be a prom-client Registry' }).optional(),
-  prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'must be a valid Prometheus metric name prefix' }).default('http_'),
-  buckets: z.array(z.number().positive().finite()).min(1).optional(),
-  unmatchedRoute: z.string().min(1).max(100).default('<unmatched>'),
-  maxRoutes: z.number().int().min(1).max(100_000).default(500),
-  isError: z.function().optional(),
-});
+const optionsSchema = z
+  .object({
+    registry: z.union([z.literal(false), z.custom<Registry>(isRegistry, { message: 'must be a prom-client Registry or false' })]).optional(),
+    dialect: z.enum(METRICS_DIALECTS as [MetricsDialect, ...MetricsDialect[]]).default('prometheus'),
+    prefix: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'must be a valid Prometheus metric name prefix' }).optional(),
+    buckets: z.array(z.number().positive().finite()).min(1).optional(),
+    unmatchedRoute: z.string().min(1).max(100).default('<unmatched>'),
+    maxRoutes: z.number().int().min(1).max(100_000).default(500),
+    isError: z.function().optional(),
+    statusClass: z.boolean().default(false),
+    collectDefaultMetrics: z.boolean().default(false),
+    meterProvider: z.custom<OtelMeterProviderLike>(isMeterProvider, { message: 'must be an OpenTelemetry MeterProvider (with getMeter())' }).optional(),
+    otel: z.boolean().default(false),
+  })
+  .superRefine((options, ctx) => {
+    if (options.dialect === 'opentelemetry' && options.prefix !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['prefix'], message: 'applies to the prometheus dialect only (the opentelemetry names are fixed by the semantic conventions)' });
+    }
+    if (options.meterProvider !== undefined && options.otel) {
+      ctx.addIssue({ code: 'custom', path: ['otel'], message: 'give either meterProvider or otel: true (the global provider), not both' });
+    }
+    if (options.registry === false && options.meterProvider === undefined && !options.otel) {
+      ctx.addIssue({ code: 'custom', path: ['registry'], message: 'false records nothing unless meterProvider or otel: true is given' });
+    }
+    if (options.registry === false && options.collectDefaultMetrics) {
+      ctx.addIssue({ code: 'custom', path: ['collectDefaultMetrics'], message: 'needs a registry' });
+    }
+  });
 
 /** Duck-typed, so a Registry from another copy of prom-client is accepted too. */
 function isRegistry(value: unknown): value is Registry {
@@ -66,22 +106,13 @@ function isRegistry(value: unknown): value is Registry {
   return typeof candidate === 'object' && candidate !== null && typeof candidate.metrics === 'function' && typeof candidate.getSingleMetric === 'function';
 }
 
-const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-function existingOrNew<T extends Metric>(registry: Registry, name: string, create: () => T, kind: string): T {
-  const existing = registry.getSingleMetric(name);
-  if (!existing) return create();
-  if (existing.constructor.name !== kind) {
-    throw new ConfigError([{ variable: 'prefix', message: `metric ${name} already exists in this registry as another type` }], 'requestMetrics options');
-  }
-  return existing as T;
-}
-
 /**
- * Counts requests (`http_requests_total{method,route,status_code}`), errors
- * (`http_request_errors_total`) and latency (`http_request_duration_seconds{method,route}`).
- * The route label is the matched Express route (`/users/:id`), never the raw URL, so the
- * number of series stays bounded. Requests the client aborted are recorded with status 499.
+ * Records every request. Prometheus dialect (default): `http_requests_total{method,route,status_code}`,
+ * `http_request_errors_total` and `http_request_duration_seconds{method,route}`; opentelemetry
+ * dialect: `http_server_request_duration_seconds{http_request_method,http_route,http_response_status_code}`;
+ * with `meterProvider` / `otel`, also `http.server.request.duration` through the OpenTelemetry
+ * Metrics API. The route label is the matched Express route (`/users/:id`), never the raw URL,
+ * so the number of series stays bounded. Requests the client aborted are recorded with status 499.
  *
  * @example
  * ```ts
@@ -90,19 +121,28 @@ function existingOrNew<T extends Metric>(registry: Registry, name: string, creat
  * ```
  */
 export function requestMetrics(options: RequestMetricsOptions = {}): RequestHandler {
-  const parsed = parseOptions(optionsSchema, options, 'requestMetrics options');
-  const registry: Registry = parsed.registry ?? platformMetricsRegistry;
-  const names = requestMetricNames(parsed.prefix);
-  const isError = options.isError ?? ((status: number) => status >= 500);
-  const requests = existingOrNew(registry, names.requests, () => new Counter({ name: names.requests, help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status_code'], registers: [registry] }), 'Counter');
-  const errors = existingOrNew(registry, names.errors, () => new Counter({ name: names.errors, help: 'HTTP requests that failed, by method, route and status', labelNames: ['method', 'route', 'status_code'], registers: [registry] }), 'Counter');
-  const duration = existingOrNew(registry, names.duration, () => new Histogram({ name: names.duration, help: 'HTTP request latency in seconds, by method and route', labelNames: ['method', 'route'], registers: [registry], ...(parsed.buckets ? { buckets: parsed.buckets } : {}) }), 'Histogram');
+  const scope = 'requestMetrics options';
+  const parsed = parseOptions(optionsSchema, options, scope);
+  const registry: Registry | undefined = parsed.registry === false ? undefined : (parsed.registry ?? platformMetricsRegistry);
+  const otelDialect = parsed.dialect === 'opentelemetry';
+  const provider = parsed.meterProvider ?? (parsed.otel ? globalMeterProvider('otel', scope) : undefined);
+  const record = createRequestRecorder({
+    registry,
+    dialect: parsed.dialect,
+    prefix: parsed.prefix ?? 'http_',
+    buckets: parsed.buckets ?? (otelDialect ? [...OTEL_HTTP_DURATION_BUCKETS] : undefined),
+    statusClass: parsed.statusClass,
+    unmatchedRoute: parsed.unmatchedRoute,
+    isError: options.isError ?? ((status: number) => status >= 500),
+    otelHistogram: provider ? otelDurationHistogram(provider, parsed.buckets ?? OTEL_HTTP_DURATION_BUCKETS) : undefined,
+  });
+  if (registry && parsed.collectDefaultMetrics) collectDefaultMetricsOnce(registry);
   const routes = new Set<string>();
 
-  const routeLabel = (req: Request): string => {
+  const routeOf = (req: Request): string | undefined => {
     // The full pattern, mounts included (`/users/:userId/orders/:id`): never a concrete id.
     const pattern = routePatternOf(req);
-    if (pattern === undefined) return parsed.unmatchedRoute;
+    if (pattern === undefined) return undefined;
     const label = pattern.slice(0, 200);
     if (routes.has(label)) return label;
     if (routes.size >= parsed.maxRoutes) return '<other>';
@@ -110,38 +150,15 @@ export function requestMetrics(options: RequestMetricsOptions = {}): RequestHand
     return label;
   };
 
-  // One label object per series, built once: prom-client hashes the labels it is given on every
-  // call, but allocating three fresh objects and a status string per request cost more.
-  const series = new Map<string, Series>();
-  const seriesOf = (method: string, route: string, status: number): Series => {
-    const key = `${status} ${method} ${route}`;
-    let found = series.get(key);
-    if (!found) {
-      found = { labels: { method, route, status_code: String(status) }, durationLabels: { method, route }, error: isError(status) };
-      // Bounded like the routes: methods × routes × statuses (a status is 100–599).
-      if (series.size < 10_000) series.set(key, found);
-    }
-    return found;
-  };
-
   return function requestMetrics(req, res, next) {
     const started = process.hrtime.bigint();
     // 'close' follows 'finish' on every response, aborted ones included: one listener, not two.
     res.on('close', () => {
       const status = res.writableFinished ? res.statusCode : 499;
-      const found = seriesOf(METHODS.has(req.method) ? req.method : 'OTHER', routeLabel(req), status);
-      requests.inc(found.labels);
-      if (found.error) errors.inc(found.labels);
-      duration.observe(found.durationLabels, Number(process.hrtime.bigint() - started) / 1e9);
+      record(req.method, routeOf(req), status, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };
-}
-
-interface Series {
-  labels: { method: string; route: string; status_code: string };
-  durationLabels: { method: string; route: string };
-  error: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { KitErrorCode } from '../errors/codes.js';
 import { HttpError } from '../errors/http-error.js';
 import { bearerChallenge } from '../http/challenges.js';
+import { countJwtFailure } from './auth-metrics.js';
 
 /** 401 for a request without (Bearer) credentials: the challenge carries no error code. */
 export function missingCredentialsError(): HttpError {
@@ -15,8 +16,9 @@ export function missingCredentialsError(): HttpError {
   });
 }
 
-/** 401 for credentials that are present but unacceptable. */
+/** 401 for credentials that are present but unacceptable (counted in `jwt_verification_failures_total`). */
 export function invalidTokenError(message: string, code: KitErrorCode = 'ERR_AUTH_TOKEN_INVALID', cause?: unknown): HttpError {
+  countJwtFailure(code);
   return new HttpError(401, message, {
     code,
     cause,
@@ -42,6 +44,7 @@ export function insufficientScopeError(message: string, code: KitErrorCode, scop
  * a fixed sentence; the underlying fetch error is kept as `cause` for logs only.
  */
 export function jwksUnavailableError(retryAfterSeconds: number, cause?: unknown): HttpError {
+  countJwtFailure('ERR_AUTH_JWKS_UNAVAILABLE');
   return new HttpError(503, 'Authentication service unavailable', {
     code: 'ERR_AUTH_JWKS_UNAVAILABLE',
     expose: true,

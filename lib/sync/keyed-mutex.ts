@@ -10,6 +10,7 @@ import { KitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import { onShutdown } from '../shutdown/index.js';
 import { keepExtending } from './lock-extender.js';
+import { recordLockAcquisition } from './lock-metrics.js';
 import { parseTtlMs, parseWaitMs, type KeyedMutexConfig } from './settings.js';
 import type { KeyedMutex, LockAcquireOptions, LockHandle } from './types.js';
 
@@ -85,7 +86,19 @@ export abstract class AbstractKeyedMutex implements KeyedMutex {
   async acquire(key: string, options?: LockAcquireOptions): Promise<LockHandle> {
     const name = checkKey(key);
     const waitMs = parseWaitMs(options, this.config.waitMs);
-    const deadline = now() + waitMs;
+    const startedAt = now();
+    try {
+      const handle = await this.acquireChecked(name, waitMs, startedAt + waitMs);
+      recordLockAcquisition('acquired', (now() - startedAt) / 1000);
+      return handle;
+    } catch (error) {
+      recordLockAcquisition((error as { code?: unknown } | null)?.code === 'ERR_LOCK_TIMEOUT' ? 'timeout' : 'error', (now() - startedAt) / 1000);
+      throw error;
+    }
+  }
+
+  /** `acquire()` of a checked key, without the metrics. */
+  private async acquireChecked(name: string, waitMs: number, deadline: number): Promise<LockHandle> {
     let state = this.table.get(name);
     if (!state) {
       if (this.table.size >= this.config.maxLocks) {

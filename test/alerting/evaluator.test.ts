@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Express, NextFunction, Request, Response } from 'express';
+import express5 from 'express';
 import { Registry } from 'prom-client';
 import request from 'supertest';
 import {
@@ -158,5 +159,33 @@ describe('no timer keeps the process alive', () => {
     });
     assert.equal(code, 0, output);
     assert.match(output, /started/);
+  });
+});
+
+describe('startAlertEvaluator({ dialect: "opentelemetry" })', () => {
+  it('reads requests, 5xx errors and latency from http_server_request_duration_seconds', async () => {
+    const registry = new Registry();
+    const server = (() => {
+      const target = express5();
+      target.use(requestMetrics({ registry, dialect: 'opentelemetry' }));
+      target.get('/ok', (_req, res) => void res.send('ok'));
+      target.get('/missing', (_req, res) => void res.status(404).send('no'));
+      target.get('/fail', (_req: Request, _res: Response, next: NextFunction) => next(new HttpError(500, 'x')));
+      target.use(errorHandler({ onServerError: () => {} }));
+      return target;
+    })();
+    const seen: Record<string, number | undefined>[] = [];
+    const evaluator = startAlertEvaluator({ manager: new AlertManager({ notifier: recordingNotifier(), anomaly: false }), registry, dialect: 'opentelemetry', intervalMs: 60_000, processMetrics: false, onEvaluation: (_r, metrics) => seen.push(metrics) });
+    try {
+      await hit(server, '/ok', 6);
+      await hit(server, '/missing', 2);
+      await hit(server, '/fail', 2);
+      const result = await evaluator.evaluateNow();
+      assert.equal(seen[0]?.errorRate, 0.2, '2 of 10: 4xx are not errors');
+      assert.ok((seen[0]?.latencyMs ?? -1) >= 0);
+      assert.deepEqual(result.triggered.map((a) => a.id), ['rule:high_error_rate']);
+    } finally {
+      await evaluator.stop();
+    }
   });
 });

@@ -21,7 +21,9 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
   credentials: ['IntegrationCredentialsStore', 'OAuth2Credentials', 'APIKeyCredentials', 'UserPasswordCredentials', 'HostScopedCredentials', 'Credentials', 'OAuthState', 'UserMetadata', 'UserIntegrations', 'authHeader', 'bearer', 'Secret'],
   sync: ['RedisKeyedMutex', 'MemoryKeyedMutex', 'createKeyedMutex', 'threadCached', 'cached', 'clearThreadCache', 'clearAllThreadCache', 'getCacheStats'],
   session: ['SessionManager', 'requireSession'],
-  alerting: ['AlertManager', 'webhookNotifier', 'loggerNotifier', 'requestMetrics', 'collectProcessMetrics', 'metricsHandler', 'startAlertEvaluator'],
+  alerting: ['AlertManager', 'webhookNotifier', 'loggerNotifier', 'requestMetrics', 'collectProcessMetrics', 'metricsHandler', 'startAlertEvaluator',
+    // issue 17: metrics in both dialects
+    'OTEL_HTTP_DURATION_BUCKETS'],
 };
 
 /** The root export re-exports every module, plus these. */

@@ -89,6 +89,16 @@ describe('packaging: the packed tarball', function () {
     assert.equal(out.trim(), 'true');
   });
 
+  it('requestMetrics({ otel: true }) loads @opentelemetry/api synchronously from the ESM and the CJS build', () => {
+    // prom-client depends on @opentelemetry/api, so npm installs it; the kit finds the global provider.
+    const probe = (api: string) => `${api}.metrics.setGlobalMeterProvider({ getMeter: (name) => ({ createHistogram: (metric) => { console.log(name, metric); return { record() {} }; } }) });
+      console.log(typeof requestMetrics({ registry: false, otel: true }));`;
+    const cjs = run('node', ['-e', `const api = require('@opentelemetry/api'); const { requestMetrics } = require('express-platform-kit/alerting'); ${probe('api')}`], consumer);
+    const esm = run('node', ['--input-type=module', '-e', `import * as api from '@opentelemetry/api'; import { requestMetrics } from 'express-platform-kit/alerting'; ${probe('api')}`], consumer);
+    assert.equal(cjs.trim(), 'express-platform-kit http.server.request.duration\nfunction');
+    assert.equal(esm.trim(), 'express-platform-kit http.server.request.duration\nfunction');
+  });
+
   /** `tsc --noEmit` of `files` with `skipLibCheck: false`, under ESM and CJS resolution. */
   function typeCheck(files: string[]): void {
     for (const type of ['module', 'commonjs']) {
