@@ -20,4 +20,6 @@ export default defineConfig({
   outDir: 'dist',
   tsconfig: 'tsconfig.build.json',
   treeshake: false,
+  // import.meta.url in the CommonJS build (logging's lazy require of @opentelemetry/api).
+  shims: true,
 });

@@ -30,3 +30,4 @@ export { accessLog, type AccessLogOptions } from './access-log.js';
 export { redactHeaders, redactUrl, isSensitiveHeader, isSensitiveParam, type RedactOptions } from './redact.js';
 // Trace context: W3C traceparent/tracestate parsing, and the headers for outbound calls.
 export { parseTraceHeaders, parseTraceparent, parseTracestate, cloudTraceFields, type TraceContext, type TraceParent, type RequestTrace } from './trace.js';
+export { propagationHeaders, type PropagationHeaders } from './propagation.js';
