@@ -153,6 +153,19 @@ describe('OpenTelemetry correlation (real SDK, in-memory exporter)', () => {
     assert.equal(headers!.traceparent, `00-${server.traceId}-${server.spanId}-01`);
   });
 
+  it('a throwing propagator: propagationHeaders() still gives the W3C traceparent of the active span', () => {
+    propagation.setGlobalPropagator({ inject: () => { throw new Error('broken propagator'); }, extract: (ctx) => ctx, fields: () => [] });
+    try {
+      tracer.startActiveSpan('broken', (span) => {
+        const { traceId, spanId } = span.spanContext();
+        assert.deepEqual(propagationHeaders(), { traceparent: `00-${traceId}-${spanId}-01` });
+        span.end();
+      });
+    } finally {
+      propagation.disable();
+    }
+  });
+
   it('a span outside any request: lines and propagationHeaders() carry it, without x-request-id', () => {
     tracer.startActiveSpan('job', (span) => {
       log.info('job line');
