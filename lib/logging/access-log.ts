@@ -217,7 +217,8 @@ function writeAccessLine(
     };
   }
   // The request's trace fields in the record itself (they win over the format's at 'close').
-  const trace = state.trace ?? (cloud ? requestTraceFrom(req.headers) : undefined);
+  // Without requestContext() (no store), the Cloud fields still come from the trace headers.
+  const trace = state.trace ?? (cloud && !store ? requestTraceFrom(req.headers) : undefined);
   if (trace) {
     traceLogFields(trace, record as Record<string, unknown>);
     if (cloud) cloudFieldsOfTrace(trace, projectOption ?? store?.traceProjectId ?? cloudProject, record as Record<string, unknown>);

@@ -29,5 +29,5 @@ export { accessLog, type AccessLogOptions } from './access-log.js';
 // Redaction used everywhere the kit logs; reuse it for your own fields.
 export { redactHeaders, redactUrl, isSensitiveHeader, isSensitiveParam, type RedactOptions } from './redact.js';
 // Trace context: W3C traceparent/tracestate parsing, and the headers for outbound calls.
-export { parseTraceHeaders, parseTraceparent, parseTracestate, cloudTraceFields, type TraceContext, type TraceParent, type RequestTrace } from './trace.js';
+export { parseTraceHeaders, parseTraceparent, parseTracestate, requestTraceFrom, cloudTraceFields, type TraceContext, type TraceParent, type RequestTrace, type TraceHeaders } from './trace.js';
 export { propagationHeaders, type PropagationHeaders } from './propagation.js';

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import request from 'supertest';
-import { accessLog, getLogger, propagationHeaders, requestContext, runWithLogContext } from '../../lib/logging/index.js';
+import { accessLog, getLogger, propagationHeaders, requestContext, requestTraceFrom, runWithLogContext } from '../../lib/logging/index.js';
 import * as root from '../../lib/index.js';
 import { captureLogs, type MemoryTransport } from './helpers.js';
 
@@ -83,7 +83,20 @@ describe('propagationHeaders() without an OpenTelemetry SDK', () => {
     });
   });
 
+  it('a queue consumer joins the producer trace: runWithLogContext({ trace: requestTraceFrom(message headers) })', async () => {
+    const message = { id: 'msg-1', headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'rojo=1' } };
+    await runWithLogContext({ requestId: message.id, fields: {}, trace: requestTraceFrom(message.headers) }, async () => {
+      getLogger('consumer').info('consumed');
+      const headers = propagationHeaders();
+      const consumed = line('consumed');
+      assert.equal(consumed.trace_id, TRACE_ID);
+      assert.equal(consumed.parent_span_id, PARENT_ID);
+      assert.deepEqual(headers, { traceparent: `00-${TRACE_ID}-${consumed.span_id}-01`, tracestate: 'rojo=1', 'x-request-id': 'msg-1' });
+    });
+  });
+
   it('is exported from the package root and the logging subpath', () => {
     assert.equal(root.propagationHeaders, propagationHeaders);
+    assert.equal(root.requestTraceFrom, requestTraceFrom);
   });
 });

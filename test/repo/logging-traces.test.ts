@@ -24,7 +24,7 @@ function jsonLines(output: string): Record<string, unknown>[] {
 
 describe('docs/logging.md: Traces', function () {
   this.timeout(60_000);
-  const [service, otel] = codeBlocks(section, 'ts');
+  const [service, consumer, otel] = codeBlocks(section, 'ts');
   let billing: Server;
   let received: IncomingHttpHeaders[];
   let app: DocApp | undefined;
@@ -43,7 +43,7 @@ describe('docs/logging.md: Traces', function () {
   });
 
   it('the service snippet: lines carry the trace with a new span id, billing receives this request as the parent', async () => {
-    assert.ok(service && otel, 'two TypeScript snippets');
+    assert.ok(service && consumer && otel, 'three TypeScript snippets');
     app = await startDocApp('logging-traces-service.ts', service, { BILLING_URL: `http://127.0.0.1:${(billing.address() as AddressInfo).port}` });
     const response = await fetch(`${app.url}/orders/17`, { headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, 'x-request-id': 'rid-doc' } });
     assert.equal(response.status, 200);
@@ -57,6 +57,17 @@ describe('docs/logging.md: Traces', function () {
     assert.equal(received[0]!.traceparent, `00-${TRACE_ID}-${line.span_id}-01`);
     assert.equal(received[0]!['x-request-id'], 'rid-doc');
     assert.equal(received[0]!.accept, 'application/json');
+  });
+
+  it('the queue-consumer snippet: its line joins the producer trace with a span id of its own', async () => {
+    const { code, output } = await runDocScript('logging-traces-consumer.ts', consumer!, {});
+    assert.equal(code, 0, output);
+    const line = output.split('\n').find((text) => text.includes('message handled'));
+    assert.ok(line, output);
+    assert.match(line, new RegExp(`trace_id=${TRACE_ID}`));
+    assert.match(line, new RegExp(`parent_span_id=${PARENT_ID}`));
+    assert.match(line, /requestId=msg-1/);
+    assert.match(line, / span_id=[0-9a-f]{16}/);
   });
 
   it('the OpenTelemetry snippet: the job line carries its span ids', async () => {
