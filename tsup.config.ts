@@ -20,6 +20,6 @@ export default defineConfig({
   outDir: 'dist',
   tsconfig: 'tsconfig.build.json',
   treeshake: false,
-  // import.meta.url in the CJS build (alerting/otel-meter.ts loads an optional peer synchronously).
+  // import.meta.url in the CommonJS build: alerting/otel-meter.ts and logging's trace correlation load the optional peer @opentelemetry/api synchronously.
   shims: true,
 });

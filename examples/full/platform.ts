@@ -2,12 +2,15 @@
  * examples/full: the whole kit in one Express 5 service, wired the way the docs recommend
  * (no listen, so tests and tools can import it).
  *
- * request context + access log → metrics → OpenAPI docs → the annotated API of ./api.ts
- * (global rate limit first, then JWT, admin, API-key and session routes, integration
+ * (an OpenTelemetry server span, when tracing is on) → request context + access log → metrics →
+ * health and readiness (`/health/livez`, `/health/readyz`) → OpenAPI docs → the annotated API of
+ * ./api.ts (global rate limit first, then JWT, admin, API-key and session routes, integration
  * credentials) → the rate-limit admin router behind admin auth → {"detail"} errors.
- * `server.ts` adds logging configuration, alerting and graceful shutdown.
+ * `server.ts` adds logging configuration, tracing, alerting and the SIGTERM order (readiness
+ * 503 first, then the drain).
  */
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
+import { healthRouter, type HealthRouter } from 'express-platform-kit';
 import { metricsHandler, requestMetrics } from 'express-platform-kit/alerting';
 import type { StoredAPIKey } from 'express-platform-kit/api-key';
 import { requireAdminUser, type JwtVerifier } from 'express-platform-kit/auth';
@@ -37,6 +40,8 @@ export interface PlatformAppOptions {
   secureCookies?: boolean;
   /** The Express module to build the app and router with. Default: Express 5 (the tests also pass Express 4). */
   express?: { (): Express; Router(): Router };
+  /** Mounted first, before the request context: the OpenTelemetry server span of `./tracing.ts`. */
+  tracing?: RequestHandler;
 }
 
 export interface PlatformApp {
@@ -45,6 +50,8 @@ export interface PlatformApp {
   limiter: RateLimiter;
   sessions: SessionManager;
   credentials: IntegrationCredentialsStore;
+  /** `/health/livez` and `/health/readyz`, and the SIGTERM flow (`health.shutdownOnSignal(server)`). */
+  health: HealthRouter;
 }
 
 /**
@@ -78,12 +85,16 @@ export function createPlatformApp(options: PlatformAppOptions): PlatformApp {
 
   const app = (options.express ?? express)();
   app.disable('x-powered-by');
-  app.use(requestContext(), accessLog({ skip: (req) => req.path === '/health' || req.path === '/metrics' }));
+  if (options.tracing) app.use(options.tracing);
+  app.use(requestContext(), accessLog({ skip: (req) => req.path === '/health' || req.path.startsWith('/health/') || req.path === '/metrics' }));
   app.use(requestMetrics());
   app.get('/metrics', metricsHandler());
+  // Probes: Redis PING when Redis is used (no REDIS_URL fallback: this app passes its backend explicitly).
+  const health = healthRouter({ redis: redis ?? false });
+  app.use('/health', health);
   serveOpenApi(app, { document: () => generateOpenApiDocument(api, info) });
   app.use(api);
   app.use('/admin', requireAdminUser(auth), rateLimitAdminRouter({ limiter }));
   app.use(errorHandler());
-  return { app, api, limiter, sessions, credentials };
+  return { app, api, limiter, sessions, credentials, health };
 }

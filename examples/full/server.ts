@@ -4,8 +4,12 @@
  * Embedded defaults: without JWT_VERIFY_KEY / ENCRYPTION_KEY a random per-process secret and
  * key are generated (development only: tokens and stored credentials die with the process),
  * and a user token, an admin token and an API key are printed with curl lines. REDIS_URL makes
- * rate limits, sessions and credentials distributed. SIGTERM/SIGINT: stop accepting, finish
- * in-flight requests, release locks, close Redis, flush logs, exit 0.
+ * rate limits, sessions and credentials distributed. With the OpenTelemetry packages installed,
+ * a tracer provider is registered (./tracing.ts; EXAMPLE_OTEL=false turns it off) and every log
+ * line carries its span's ids. SIGTERM/SIGINT, in the Kubernetes order: `/health/readyz`
+ * answers 503 first, and after READINESS_DELAY_MS (default 5000 with NODE_ENV=production, else
+ * 1000) the server stops accepting, finishes in-flight requests, flushes spans, releases locks,
+ * closes Redis, flushes logs and exits 0.
  *
  * Example-only env: EXAMPLE_CLOUD_LOGGING_ENDPOINT=host:port sends logs to a Cloud Logging
  * API endpoint without TLS (the outage drills point it at loopback).
@@ -18,8 +22,8 @@ import { APIKeyManager } from 'express-platform-kit/api-key';
 import { createJwtVerifier } from 'express-platform-kit/auth';
 import { loadRateLimitSettings } from 'express-platform-kit/rate-limit';
 import { configureLogging, getLogger, type CloudLoggingOptions } from 'express-platform-kit/logging';
-import { gracefulShutdown } from 'express-platform-kit/shutdown';
 import { createPlatformApp } from './platform.js';
+import { startTracing } from './tracing.js';
 
 async function cloudOptions(): Promise<CloudLoggingOptions | undefined> {
   const endpoint = process.env.EXAMPLE_CLOUD_LOGGING_ENDPOINT;
@@ -32,6 +36,7 @@ async function cloudOptions(): Promise<CloudLoggingOptions | undefined> {
 const cloud = await cloudOptions();
 configureLogging(cloud ? { cloud } : {});
 const log = getLogger('example');
+const tracing = await startTracing(); // undefined without the OpenTelemetry packages
 
 const secret = process.env.JWT_VERIFY_KEY?.trim() || randomBytes(48).toString('base64url');
 const encryptionKey = process.env.ENCRYPTION_KEY?.trim() || `dev:${randomBytes(32).toString('base64url')}`;
@@ -42,13 +47,14 @@ const demoKey = await keys.generate();
 const redis = process.env.REDIS_URL?.trim() || undefined;
 const { requestsPerMinute, windowSeconds } = loadRateLimitSettings(); // RATE_LIMIT_REQUESTS_PER_MINUTE (60), RATE_LIMIT_WINDOW_SECONDS (60)
 
-const { app } = createPlatformApp({
+const { app, health } = createPlatformApp({
   verifier,
   encryptionKey,
   ...(redis ? { redis } : {}),
   apiKeys: [{ head: demoKey.head, hash: demoKey.hash, salt: demoKey.salt, name: 'demo' }],
   globalLimit: { limit: requestsPerMinute, windowMs: windowSeconds * 1000 },
   secureCookies: process.env.AUTH_COOKIE_SECURE === undefined ? false : undefined,
+  ...(tracing ? { tracing: tracing.middleware } : {}),
 });
 
 const alerts = startAlertEvaluator({ manager: new AlertManager({ notifier: loggerNotifier(), source: 'examples/full' }) });
@@ -75,16 +81,16 @@ const server = app.listen(port, '127.0.0.1', () => {
       `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" ${base}/admin/stats\n` +
       `curl -s -H "X-API-Key: $API_KEY" ${base}/external/graphs/<graph id>\n` +
       `curl -s -H "Authorization: Bearer $ADMIN_TOKEN" ${base}/admin/rate-limit/<client key>\n` +
+      `curl -s ${base}/health/readyz\n` +
       `curl -s ${base}/metrics\n\n`,
   );
-  log.info('examples/full started', { redis: Boolean(redis) });
+  log.info('examples/full started', { redis: Boolean(redis), tracing: Boolean(tracing) });
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
-    log.info('shutting down', { signal });
-    alerts.stop();
-    const { drained, failures } = await gracefulShutdown(server, { timeoutMs: Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) });
-    process.exit(drained && failures.length === 0 ? 0 : 1);
-  });
-}
+// SIGTERM/SIGINT: readiness 503 at once (the load balancer stops sending), then after the delay
+// gracefulShutdown drains in-flight requests and runs the closers; exit 0 when all went well.
+health.shutdownOnSignal(server, {
+  readinessDelayMs: Number(process.env.READINESS_DELAY_MS ?? (process.env.NODE_ENV === 'production' ? 5000 : 1000)),
+  shutdown: { timeoutMs: Number(process.env.SHUTDOWN_TIMEOUT_MS ?? 10_000) },
+  onDone: () => alerts.stop(),
+});

@@ -7,12 +7,12 @@ import type winston from 'winston';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { getLoggingState } from './configure.js';
-import { expectRequestContext, getLogContextStore, requestStoreOf, runWithLogContext, type LogContextStore } from './context.js';
+import { currentTrace, expectRequestContext, getLogContextStore, requestStoreOf, runWithLogContext, type LogContextStore } from './context.js';
 import { levelPriority, LOG_LEVELS } from './levels.js';
 import { getRootLogger } from './logger.js';
 import { redactUrl } from './redact.js';
 import { routePatternOf } from './route-pattern.js';
-import { cloudTraceFields, parseTraceHeaders, TRACE_KEY } from './trace.js';
+import { cloudFieldsOfTrace, requestTraceFrom, traceLogFields, type RequestTrace } from './trace.js';
 
 export interface AccessLogOptions {
   /** Logger to write to. Default: the root logger, records tagged `logger: 'access'`. */
@@ -102,10 +102,11 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
   };
   return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (parsed.skip?.(req, res)) return next();
-    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false };
+    const store = expectRequestContext(req, 'accessLog()');
+    // The trace is taken now, inside the request's span: 'close' fires outside it.
+    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false, trace: currentTrace(store) };
     // Kept on the request's log-context store when there is one (a field on a small object of
     // ours is cheaper than one more property on Node's response object).
-    const store = expectRequestContext(req, 'accessLog()');
     if (store) (store as StoreWithAccess)[ACCESS] = state;
     else (res as WithAccess)[ACCESS] = state;
     countBodyBytes(res);
@@ -121,6 +122,7 @@ interface AccessState {
   started: number;
   bytes: number;
   done: boolean;
+  trace: RequestTrace | undefined;
 }
 type WithAccess = Response & { [ACCESS]?: AccessState };
 type StoreWithAccess = LogContextStore & { [ACCESS]?: AccessState };
@@ -213,9 +215,13 @@ function writeAccessLine(
       protocol: `HTTP/${req.httpVersion}`,
       latency: cloud.mode === 'api' ? { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } : `${seconds}s`,
     };
-    if (!(store && TRACE_KEY in store.fields)) {
-      Object.assign(record, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectOption ?? cloudProject));
-    }
+  }
+  // The request's trace fields in the record itself (they win over the format's at 'close').
+  // Without requestContext() (no store), the Cloud fields still come from the trace headers.
+  const trace = state.trace ?? (cloud && !store ? requestTraceFrom(req.headers) : undefined);
+  if (trace) {
+    traceLogFields(trace, record as Record<string, unknown>);
+    if (cloud) cloudFieldsOfTrace(trace, projectOption ?? store?.traceProjectId ?? cloudProject, record as Record<string, unknown>);
   }
   let level = levelOf(status, aborted);
   if (levelPriority(level) === undefined) level = 'info';

@@ -10,6 +10,7 @@ import { ConfigError, parseOptions } from '../config/settings.js';
 import type { Env } from '../config/env.js';
 import { onShutdown } from '../shutdown/index.js';
 import { CloudTransport, type CloudLoggingOptions } from './cloud.js';
+import { setCloudTrace } from './context.js';
 import { jsonFormat, simpleFormat, structuredFormat } from './formats.js';
 import { LOG_LEVEL_NAMES, LOG_LEVELS, STDERR_LEVELS, WINSTON_LEVEL_OF, type LogLevelName, type ReferenceLogLevel } from './levels.js';
 import { getRootLogger, kitTransports } from './logger.js';
@@ -201,6 +202,7 @@ export function configureLogging(options: ConfigureLoggingOptions = {}): winston
   configureRedaction(parsed.redact);
   registerErrorReporter();
   state = { level, format, cloud, projectId: cloud?.projectId, logDir: fileEnabled ? logDir : undefined };
+  setCloudTrace(cloud !== undefined, cloud?.projectId);
   unregisterShutdown?.();
   unregisterShutdown = onShutdown('logging', () => shutdownLogging().then(() => undefined), 'logs');
   return root;

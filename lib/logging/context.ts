@@ -5,6 +5,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { emitKitWarning } from '../config/warnings.js';
+import { activeSpanTrace } from './otel.js';
+import { cloudFieldsOfTrace, traceLogFields, type RequestTrace } from './trace.js';
 
 /** Fields attached to every record of the current context. */
 export type LogContextFields = Record<string, unknown>;
@@ -17,6 +19,14 @@ export interface LogContextStore {
   fields: LogContextFields;
   /** Read at log time, so an auth middleware that runs later is still seen. */
   lazyFields?: () => LogContextFields | undefined;
+  /**
+   * The request's trace (set by `requestContext()`): the OpenTelemetry span active when the
+   * request came in, else the trace of its `traceparent` with a span id of its own. A span
+   * active when a line is written wins over it.
+   */
+  trace?: RequestTrace;
+  /** Google Cloud project for the trace fields, instead of the cloud transport's. */
+  traceProjectId?: string;
 }
 
 const storage = new AsyncLocalStorage<LogContextStore>();
@@ -65,7 +75,35 @@ export function getLogContextStore(): LogContextStore | undefined {
  */
 export function getLogContext(): LogContextFields {
   const store = storage.getStore();
-  return store ? contextFieldsOf(store) : {};
+  return withTraceFields(store, store ? contextFieldsOf(store) : {});
+}
+
+// The project of the cloud transport when it is on (set by configureLogging()): Cloud Logging's
+// trace fields are added only then.
+let cloudTraceProject: string | undefined;
+let cloudTraceOn = false;
+
+/** Called by `configureLogging()`: whether the cloud transport is on, and its project id. */
+export function setCloudTrace(on: boolean, projectId: string | undefined): void {
+  cloudTraceOn = on;
+  cloudTraceProject = projectId;
+}
+
+/** The trace a line written now belongs to: the active OpenTelemetry span, else the request's. */
+export function currentTrace(store: LogContextStore | undefined): RequestTrace | undefined {
+  return activeSpanTrace() ?? store?.trace;
+}
+
+/**
+ * Adds the trace fields of a line written now to `fields`: `trace_id`, `span_id`,
+ * `trace_flags` (and `parent_span_id` for a request traced without an SDK), plus Cloud
+ * Logging's trace fields when the cloud transport is on. Returns `fields`.
+ */
+export function withTraceFields(store: LogContextStore | undefined, fields: LogContextFields, trace: RequestTrace | undefined = currentTrace(store)): LogContextFields {
+  if (!trace) return fields;
+  traceLogFields(trace, fields);
+  if (cloudTraceOn) cloudFieldsOfTrace(trace, store?.traceProjectId ?? cloudTraceProject, fields);
+  return fields;
 }
 
 /**

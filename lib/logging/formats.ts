@@ -5,7 +5,7 @@
  */
 import winston from 'winston';
 import type { Logform } from 'winston';
-import { contextFieldsOf, getLogContextStore } from './context.js';
+import { contextFieldsOf, currentTrace, getLogContextStore, withTraceFields } from './context.js';
 import { levelPriority, severityOf } from './levels.js';
 import { safeJsonStringify, toSafeValue } from './safe-json.js';
 import { isSensitiveKey, redactionCensor, redactPaths } from './redact.js';
@@ -96,7 +96,9 @@ function messageText(value: unknown): string {
 
 /**
  * The root logger's format: turns logged Errors into message + stack, applies `%s` splat,
- * adds an ISO timestamp and the current request's log context (requestId, userId, fields).
+ * adds an ISO timestamp, the current request's log context (requestId, userId, fields) and
+ * the trace (`trace_id`, `span_id`, `trace_flags` of the active OpenTelemetry span, else of the
+ * request; Cloud Logging's trace fields when the cloud transport is on).
  * Fields given with the record win over context fields; the configured redaction paths are
  * applied here, once, for every transport. Installed by `configureLogging()`;
  * add it to your own winston loggers to get the same context.
@@ -116,7 +118,8 @@ export const logRecordFormat = winston.format((info: Info) => {
       record = Object.assign({}, record, { message: message.message, stack: record.stack ?? message.stack }) as Info;
     }
     const store = getLogContextStore();
-    if (store) record = Object.assign(contextFieldsOf(store), record) as Info;
+    const trace = currentTrace(store);
+    if (store || trace) record = Object.assign(withTraceFields(store, store ? contextFieldsOf(store) : {}, trace), record) as Info;
     if (record.timestamp === undefined) {
       if (record === info) record = Object.assign({}, info);
       record.timestamp = new Date().toISOString();

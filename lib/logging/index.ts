@@ -28,4 +28,6 @@ export { requestContext, REQUEST_ID_PATTERN, type RequestContextOptions } from '
 export { accessLog, type AccessLogOptions } from './access-log.js';
 // Redaction used everywhere the kit logs; reuse it for your own fields.
 export { redactHeaders, redactUrl, isSensitiveHeader, isSensitiveParam, type RedactOptions } from './redact.js';
-export { parseTraceHeaders, cloudTraceFields, type TraceContext } from './trace.js';
+// Trace context: W3C traceparent/tracestate parsing, and the headers for outbound calls.
+export { parseTraceHeaders, parseTraceparent, parseTracestate, requestTraceFrom, cloudTraceFields, type TraceContext, type TraceParent, type RequestTrace, type TraceHeaders } from './trace.js';
+export { propagationHeaders, type PropagationHeaders } from './propagation.js';

@@ -7,9 +7,9 @@ import type { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
-import { getLoggingState } from './configure.js';
 import { bindToLogContext, REQUEST_STORE, requestStoreOf, runWithLogContext, type LogContextFields, type LogContextStore, type WithRequestStore } from './context.js';
-import { cloudTraceFields, parseTraceHeaders } from './trace.js';
+import { activeSpanTrace } from './otel.js';
+import { requestTraceFrom } from './trace.js';
 
 declare global {
   namespace Express {
@@ -34,6 +34,12 @@ export interface RequestContextOptions {
   echo?: boolean;
   /** Google Cloud project id for trace fields (default: the cloud transport's). */
   projectId?: string;
+  /**
+   * Trace every request: the active OpenTelemetry span, else the incoming `traceparent` (or
+   * `X-Cloud-Trace-Context`) with a new span id, else a new trace; its ids go on every line.
+   * Default true.
+   */
+  trace?: boolean;
 }
 
 const contextSchema = z
@@ -43,6 +49,7 @@ const contextSchema = z
     generate: z.custom<() => string>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
     echo: z.boolean().optional(),
     projectId: z.string().min(1).optional(),
+    trace: z.boolean().optional(),
   })
   .strict();
 
@@ -122,7 +129,9 @@ function contextListener(previous: ListenerMethod): ListenerMethod {
  * Opens a log context per request: `requestId` (a valid incoming `X-Request-Id`, else a new
  * UUID; echoed in the response), `userId` once an auth middleware set `req.user` /
  * `req.userId` (read when each line is written, so middleware order does not matter), the
- * Cloud trace of the request, and whatever `setLogContext()` adds.
+ * trace of the request (`trace_id`, `span_id`, `trace_flags`: the active OpenTelemetry span,
+ * else the W3C `traceparent` with a new span id of its own and the caller's as
+ * `parent_span_id`), and whatever `setLogContext()` adds.
  *
  * @example
  * ```ts
@@ -137,6 +146,7 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
   const trustIncoming = parsed.trustIncoming ?? true;
   const generate = parsed.generate;
   const echo = parsed.echo ?? true;
+  const traceRequests = parsed.trace ?? true;
   return function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Mounted twice (app and router): the first context stays.
     if (requestStoreOf(req)) return next();
@@ -155,11 +165,10 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
       }
     }
     const store: LogContextStore = { requestId, fields: {}, lazyFields: () => userFieldsOf(req) };
-    const { cloud, projectId: cloudProject } = getLoggingState();
-    const projectId = parsed.projectId ?? cloudProject;
-    if (cloud && projectId) {
-      Object.assign(store.fields, cloudTraceFields(parseTraceHeaders(req.headers.traceparent, req.headers['x-cloud-trace-context']), projectId));
-    }
+    // The server span an OpenTelemetry SDK opened for this request, else the trace headers with
+    // a span id of our own (the caller's parent-id becomes parent_span_id).
+    if (traceRequests) store.trace = activeSpanTrace() ?? requestTraceFrom(req.headers);
+    if (parsed.projectId !== undefined) store.traceProjectId = parsed.projectId;
     (req as WithRequestStore)[REQUEST_STORE] = store;
     req.requestId = requestId;
     if (echo && !res.headersSent) res.setHeader(header, requestId);

@@ -130,11 +130,19 @@ describe('Google Cloud transport (real LoggingWinston against a local gRPC Loggi
         assert.equal(entry.raw.logName, `projects/${PROJECT}/logs/winston_log`);
         assert.equal(entry.raw.resource.type, 'global');
       }
+      // The request's own span id (not the caller's parent-id, which is its parent_span_id).
+      const spanId = handler.raw.spanId;
+      assert.match(spanId, /^[0-9a-f]{16}$/);
+      assert.notEqual(spanId, '00f067aa0ba902b7');
       for (const entry of [handler, access]) {
         assert.equal(entry.raw.trace, `projects/${PROJECT}/traces/${TRACE_ID}`);
-        assert.equal(entry.raw.spanId, '00f067aa0ba902b7');
+        assert.equal(entry.raw.spanId, spanId);
         assert.equal(entry.raw.traceSampled, true);
         assert.equal(entry.metadata.requestId, 'rid-cloud');
+        assert.equal(entry.metadata.trace_id, TRACE_ID);
+        assert.equal(entry.metadata.span_id, spanId);
+        assert.equal(entry.metadata.trace_flags, '01');
+        assert.equal(entry.metadata.parent_span_id, '00f067aa0ba902b7');
       }
       assert.equal(critical.raw.trace ?? '', '');
       assert.equal(handler.metadata.orderId, '17');
@@ -153,7 +161,7 @@ describe('Google Cloud transport (real LoggingWinston against a local gRPC Loggi
     }
   });
 
-  it('X-Cloud-Trace-Context works too (decimal span id → 16 hex digits)', async () => {
+  it('X-Cloud-Trace-Context works too (its decimal span id → the 16 hex digits of parent_span_id)', async () => {
     const server = await startFakeLoggingServer();
     try {
       configureLogging({ env: {}, console: false, cloud: cloudOptions(server.port) });
@@ -161,7 +169,9 @@ describe('Google Cloud transport (real LoggingWinston against a local gRPC Loggi
       await shutdownLogging({ timeoutMs: 20_000 });
       const access = userEntries(server).find((entry) => entry.message.startsWith('GET'))!;
       assert.equal(access.raw.trace, `projects/${PROJECT}/traces/${TRACE_ID}`);
-      assert.equal(access.raw.spanId, '000000000000007b');
+      assert.match(access.raw.spanId, /^[0-9a-f]{16}$/);
+      assert.notEqual(access.raw.spanId, '000000000000007b');
+      assert.equal(access.metadata.parent_span_id, '000000000000007b');
       assert.equal(access.raw.traceSampled ?? false, false);
     } finally {
       await server.stop();

@@ -12,7 +12,9 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
     'userOf', 'authOf', 'requiredScopes', 'scopeIncludesAny', 'claimEquals', 'claimIncludes', 'claimCheck', 'grantedScopes',
     'requireService', 'serviceOf', 'isClientCredentialsToken', 'createRedisRevocationList'],
   'rate-limit': ['rateLimit', 'createRateLimiter', 'rateLimitAdminRouter', 'loadRateLimitSettings', 'createMemoryStore', 'createRedisStore', 'DEFAULT_RATE_LIMIT_EXEMPT_PATHS', 'RATE_LIMIT_ALGORITHMS'],
-  logging: ['configureLogging', 'getLogger', 'shutdownLogging', 'loadLoggingSettings', 'requestContext', 'accessLog', 'setLogContext', 'belowLevel', 'jsonFileTransport', 'removeColorCodes'],
+  logging: ['configureLogging', 'getLogger', 'shutdownLogging', 'loadLoggingSettings', 'requestContext', 'accessLog', 'setLogContext', 'belowLevel', 'jsonFileTransport', 'removeColorCodes',
+    // issue 17 (OpenTelemetry correlation)
+    'propagationHeaders', 'parseTraceparent', 'parseTracestate', 'requestTraceFrom'],
   openapi: ['z', 'createApiRouter', 'generateOpenApiDocument', 'addAuthResponses', 'serveOpenApi', 'jsonResponse', 'emptyResponse', 'withOpenApiMetadata', 'getOpenApiMetadata', 'BEARER_JWT_SCHEME', 'API_KEY_SCHEME', 'SESSION_COOKIE_SCHEME', 'OpenAPIRegistry',
     // issue 18
     'uploadedFile', 'DEFAULT_MULTIPART_LIMITS', 'DEFAULT_RESPONSE_VALIDATION', 'DEFAULT_SWAGGER_UI_OPTIONS',
