@@ -40,6 +40,19 @@ export function fastKeyChooser(staticKey: StaticVerificationKey | undefined, jwk
 }
 
 /**
+ * The fast path alone, synchronously, for a verifier whose only key is its static key (no
+ * JWKS): the payload when node:crypto is sure, undefined when jose must decide (the caller
+ * then takes the async path, which gives jose's verdict and error).
+ */
+export function syncFastCheck(staticKey: StaticVerificationKey, algorithms: readonly string[], rules: FastClaimRules): (token: string) => JWTPayload | undefined {
+  const allowed = new Set(algorithms);
+  return function checkTokenNow(token) {
+    const parsed = parseCompact(token, allowed);
+    return parsed && parsed.alg === staticKey.algorithm ? fastVerify(parsed, staticKey.fastKey, rules) : undefined;
+  };
+}
+
+/**
  * node:crypto first, jose when the fast path is not sure (see fast-jws.ts): same verdicts,
  * jose's errors, a fraction of the CPU for the tokens that verify.
  */

@@ -1,7 +1,9 @@
 /**
  * Express glue: the four JWT middlewares, each one `asyncMiddleware` body over one
  * `authenticate()`. Each factory resolves its verifier once (see resolve-verifier.ts).
- * Failures go to `next(err)` as `HttpError`s carrying RFC 6750 challenges.
+ * Failures go to `next(err)` as `HttpError`s carrying RFC 6750 challenges. With a static key
+ * and nothing asynchronous configured, a token that verifies takes the synchronous path
+ * (`withSynchronousPath`): verified and passed on in the same turn, no promise.
  */
 import type { Request, RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
@@ -15,7 +17,7 @@ import { isClientCredentialsToken, refuseRevoked } from './after-verification.js
 import { resolveVerifier, type AuthMiddlewareOptions } from './resolve-verifier.js';
 import { tokenReader, type TokenReader } from './token-source.js';
 import { isAdmin, userFromPayload } from './user.js';
-import type { JwtVerifier } from './verifier.js';
+import { synchronousVerification, type JwtVerifier } from './verifier.js';
 
 export type { AuthMiddlewareOptions } from './resolve-verifier.js';
 
@@ -102,6 +104,62 @@ async function verifiedAuth(token: string, verifier: JwtVerifier, actAsUserId?: 
   return new RequestAuth(token, payload, userFromPayload(payload), actAsUserId);
 }
 
+/** The synchronous authentication of a request: its auth, or undefined when the async path must judge it. */
+type AuthenticateNow = (req: Request) => RequestAuth | undefined;
+
+/**
+ * The synchronous path of one factory call, when nothing it needs is asynchronous: the
+ * default token reader (header and/or cookie, not `getToken`), no `isRevoked` hook, and a
+ * verifier that can accept synchronously (a static key, no JWKS; see
+ * `synchronousVerification`). It only **accepts**: anything else (no token, two tokens, a
+ * rejected token, a service token, a payload that makes no user) returns undefined, and the
+ * async path, unchanged, gives the verdict and the error, so both paths agree by construction.
+ */
+function synchronousAuthentication(options: AuthMiddlewareOptions | undefined, configured: AuthSetup): AuthenticateNow | undefined {
+  const verifyNow = synchronousVerification(configured.verifier);
+  if (verifyNow === undefined || configured.isRevoked !== undefined || options?.getToken !== undefined) return undefined;
+  const { readToken } = configured;
+  return function authenticateNow(req) {
+    let token: unknown;
+    try {
+      token = readToken(req);
+    } catch {
+      return undefined;
+    }
+    if (typeof token !== 'string') return undefined;
+    const payload = verifyNow(token);
+    if (payload === undefined || isClientCredentialsToken(payload)) return undefined;
+    let user: ReturnType<typeof userFromPayload>;
+    try {
+      user = userFromPayload(payload);
+    } catch {
+      return undefined;
+    }
+    return new RequestAuth(token, payload, user);
+  };
+}
+
+/**
+ * `handler` with the synchronous path in front (see {@link synchronousAuthentication}): a
+ * request it accepts, and `accept` lets through, is attached and passed on in this turn; every
+ * other request goes to `handler`, the async path. `next()` is called outside any try: what
+ * the chain after us throws goes back to Express, as from `asyncMiddleware`.
+ */
+function withSynchronousPath(name: string, handler: RequestHandler, authenticateNow: AuthenticateNow | undefined, accept?: (auth: RequestAuth) => boolean): RequestHandler {
+  if (authenticateNow === undefined) return handler;
+  const fast: RequestHandler = (req, res, next) => {
+    const auth = authenticateNow(req);
+    if (auth === undefined || (accept !== undefined && !accept(auth))) {
+      handler(req, res, next);
+      return;
+    }
+    attach(req, auth);
+    next();
+  };
+  Object.defineProperty(fast, 'name', { value: name });
+  return fast;
+}
+
 function attach(req: Request, auth: RequestAuth): void {
   req.user = auth.user;
   (req as { auth?: RequestAuth }).auth = auth;
@@ -124,7 +182,8 @@ export function requireUser(options?: AuthMiddlewareOptions): RequestHandler {
     attach(req, await authenticate(req, configured));
     next();
   });
-  return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true });
+  const withSync = withSynchronousPath('requireUserMiddleware', handler, synchronousAuthentication(options, configured));
+  return withOpenApiMetadata(withSync, { security: BEARER_SECURITY, unauthorized: true });
 }
 
 /**
@@ -144,7 +203,8 @@ export function requireAdminUser(options?: AuthMiddlewareOptions): RequestHandle
     attach(req, auth);
     next();
   });
-  return withOpenApiMetadata(handler, { security: BEARER_SECURITY, unauthorized: true, forbidden: 'Admin access required' });
+  const withSync = withSynchronousPath('requireAdminUserMiddleware', handler, synchronousAuthentication(options, configured), (auth) => isAdmin(auth.user));
+  return withOpenApiMetadata(withSync, { security: BEARER_SECURITY, unauthorized: true, forbidden: 'Admin access required' });
 }
 
 /** The trimmed `X-Act-As-User-Id` value; empty when absent. */
@@ -217,5 +277,6 @@ export function optionalUser(options?: AuthMiddlewareOptions): RequestHandler {
     }
     next();
   });
-  return withOpenApiMetadata(handler, { security: [...BEARER_SECURITY, {}] });
+  const withSync = withSynchronousPath('optionalUserMiddleware', handler, synchronousAuthentication(options, configured));
+  return withOpenApiMetadata(withSync, { security: [...BEARER_SECURITY, {}] });
 }

@@ -11,7 +11,7 @@ import { resolveEnv, type Env } from '../config/env.js';
 import { HttpError } from '../errors/http-error.js';
 import { invalidTokenError } from './auth-errors.js';
 import type { FastClaimRules } from './fast-jws.js';
-import { fastKeyChooser, withFastPath } from './fast-path.js';
+import { fastKeyChooser, syncFastCheck, withFastPath } from './fast-path.js';
 import { createJwksResolver, type JwksResolver } from './jwks.js';
 import { prepareStaticKey, type StaticVerificationKey } from './keys.js';
 import { AUTH_SETTING_KEYS, isAuthSettings, loadAuthSettings, type AuthSettings, type AuthSettingsOverrides } from './settings.js';
@@ -152,12 +152,43 @@ interface VerifyPlan {
   cache: VerifiedTokenCache | undefined;
   /** jose's verification of the signature and registered claims. */
   check(token: string): Promise<JWTPayload>;
+  /** The same check done synchronously when node:crypto is sure (static key, no JWKS); undefined: ask `check`. */
+  checkNow: ((token: string) => JWTPayload | undefined) | undefined;
+}
+
+/** A verifier's synchronous acceptance: the payload, or undefined when only `verify()` can judge the token. */
+export type VerifyNow = (token: string) => JWTPayload | undefined;
+
+// Kept beside the verifier rather than on it: the public JwtVerifier shape stays as it is, and
+// an injected verifier (which has no entry) always takes the async path.
+const verifyNowOf = new WeakMap<JwtVerifier, VerifyNow>();
+
+/**
+ * The synchronous verification of a verifier made by this module with a static key and no
+ * JWKS: it **accepts** exactly what `verify()` would accept with the same payload, and returns
+ * undefined for everything else (every rejection, and any token node:crypto cannot judge), so
+ * `verify()` stays the one source of rejections and their error codes. Undefined for other
+ * verifiers (a JWKS, the fast path off, an injected verifier).
+ */
+export function synchronousVerification(verifier: JwtVerifier): VerifyNow | undefined {
+  return verifyNowOf.get(verifier);
 }
 
 /** The verify() of a plan: size, cache, jose, the future-`iat` rule, then the cache again. */
 function verifierOf(plan: VerifyPlan, algorithms: string[]): JwtVerifier {
-  const { maxTokenBytes, toleranceSeconds, cache } = plan;
-  return {
+  const { maxTokenBytes, toleranceSeconds, cache, checkNow } = plan;
+  /** The checks after the signature and registered claims, then the cache; false means refuse. */
+  function accepted(token: string, payload: JWTPayload): boolean {
+    // A token issued in the future is refused (PyJWT does the same; jose only checks exp/nbf).
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + toleranceSeconds) return false;
+    if (cache) {
+      // Cached payloads are shared by every request presenting the token: freeze them.
+      deepFreeze(payload);
+      cache.set(token, payload);
+    }
+    return true;
+  }
+  const verifier: JwtVerifier = {
     algorithms: Object.freeze(algorithms),
     async verify(token: string): Promise<JWTPayload> {
       if (typeof token !== 'string' || token === '') throw invalidTokenError('Invalid token: Malformed token');
@@ -174,18 +205,21 @@ function verifierOf(plan: VerifyPlan, algorithms: string[]): JwtVerifier {
         if (err instanceof HttpError) throw err;
         throw verificationError(err);
       }
-      // A token issued in the future is refused (PyJWT does the same; jose only checks exp/nbf).
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + toleranceSeconds) {
-        throw invalidTokenError('Invalid token: The token is not yet valid (iat)');
-      }
-      if (cache) {
-        // Cached payloads are shared by every request presenting the token: freeze them.
-        deepFreeze(payload);
-        cache.set(token, payload);
-      }
+      if (!accepted(token, payload)) throw invalidTokenError('Invalid token: The token is not yet valid (iat)');
       return payload;
     },
   };
+  if (checkNow) {
+    verifyNowOf.set(verifier, function verifyNow(token) {
+      // The same order as verify(); any refusal is left to verify(), which names it.
+      if (typeof token !== 'string' || token === '' || token.length > maxTokenBytes) return undefined;
+      const cached = cache?.get(token);
+      if (cached) return cached;
+      const payload = checkNow(token);
+      return payload !== undefined && accepted(token, payload) ? payload : undefined;
+    });
+  }
+  return verifier;
 }
 
 /** The JWKS resolver: from `JWT_JWKS_URL`, or from the issuer's OpenID configuration. */
@@ -237,7 +271,9 @@ export function buildJwtVerifier(input: AuthSettings | JwtVerifierOptions | unde
     : async (token: string) => (await jwtVerify(token, loader!.ready() ?? (await loader!.get()), joseOptions)).payload;
   const rules: FastClaimRules = { audience: settings.audience, issuer: settings.issuer, toleranceSeconds: settings.clockToleranceSeconds };
   const check = fastPath ? withFastPath(joseCheck, fastKeyChooser(staticKey, jwks, settings.jwksAlgorithms), algorithms, rules) : joseCheck;
+  // Without a JWKS every key is at hand: node:crypto can accept synchronously.
+  const checkNow = fastPath && staticKey && !jwks ? syncFastCheck(staticKey, algorithms, rules) : undefined;
   const maxEntries = options.cache === false ? 0 : options.cache === true ? 10_000 : options.cache.maxEntries;
   const cache = maxEntries > 0 ? createVerifiedTokenCache(maxEntries, jwks ? options.jwksCacheMaxAgeMs : undefined) : undefined;
-  return verifierOf({ maxTokenBytes: options.maxTokenBytes, toleranceSeconds: settings.clockToleranceSeconds, cache, check }, algorithms);
+  return verifierOf({ maxTokenBytes: options.maxTokenBytes, toleranceSeconds: settings.clockToleranceSeconds, cache, check, checkNow }, algorithms);
 }

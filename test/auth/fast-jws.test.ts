@@ -3,12 +3,13 @@
  * algorithm, `crit`/`kid`/`b64` headers, claims at clock edges, malformed segments,
  * non-canonical base64url, key confusion between algorithms) the verifier with the fast path
  * and the jose-only verifier give the same verdict, the same payload, and on rejection the
- * same status, code and message.
+ * same status, code and message; and the synchronous verification (the auth middlewares'
+ * synchronous path) accepts only what jose accepts, with the same payload.
  */
 import assert from 'node:assert/strict';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { buildJwtVerifier, type JwtVerifier } from '../../lib/auth/verifier.js';
+import { buildJwtVerifier, synchronousVerification, type JwtVerifier } from '../../lib/auth/verifier.js';
 import { HttpError } from '../../lib/errors/index.js';
 import { startJwksServer, TEST_HS_SECRET, type JwksServer } from '../support/jwt.js';
 
@@ -75,7 +76,8 @@ const tokenSpec = fc.record({
   exp: fc.oneof({ weight: 4, arbitrary: fc.constant({ offset: 3600 }) }, { weight: 3, arbitrary: claimTime }),
   nbf: claimTime,
   iat: claimTime,
-  payloadShape: mostly('object', 'array', 'string', 'null', 'not-json', 'bad-utf8'),
+  payloadShape: mostly('object', 'array', 'string', 'null', 'not-json', 'bad-utf8', 'overlong-utf8', 'surrogate-utf8', 'bom'),
+  headerEncoding: mostly('plain', 'bad-utf8', 'overlong-utf8', 'bom'),
   signature: mostly('valid', 'other-key', 'public-pem-as-secret', 'flipped', 'empty', 'truncated'),
   mutation: mostly('none', 'non-canonical-header', 'non-canonical-payload', 'non-canonical-signature', 'padding', 'extra-segment', 'two-segments', 'space', 'plus-slash'),
   verifier: fc.constantFrom('own', 'own', 'own', 'jwks', 'issuer', 'any'),
@@ -106,8 +108,19 @@ function buildToken(spec: Spec, now: number): string {
     null: 'null',
     'not-json': '{"sub":',
     'bad-utf8': Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    // an overlong "/" and a UTF-8-encoded lone surrogate: both invalid UTF-8 that a lenient decoder would let through
+    'overlong-utf8': Buffer.concat([Buffer.from(JSON.stringify(claims).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+    'surrogate-utf8': Buffer.concat([Buffer.from(JSON.stringify(claims).slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+    bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(claims))]),
   };
-  let h = b64(JSON.stringify(header));
+  const headerJson = JSON.stringify(header);
+  const headerBytes: Record<string, string | Buffer> = {
+    plain: headerJson,
+    'bad-utf8': Buffer.concat([Buffer.from(headerJson.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    'overlong-utf8': Buffer.concat([Buffer.from(headerJson.slice(0, -1)), Buffer.from(',"x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]),
+    bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(headerJson)]),
+  };
+  let h = b64(headerBytes[spec.headerEncoding]!);
   let p = b64(payloadText[spec.payloadShape]!);
   const input = `${h}.${p}`;
   let signature = spec.signature === 'empty' ? Buffer.alloc(0) : signBytes(spec.alg, input, spec.signature === 'other-key' || spec.signature === 'public-pem-as-secret' ? spec.signature : 'valid');
@@ -165,6 +178,7 @@ describe('auth fast path (node:crypto) agrees with jose', function () {
 
   it('gives the same verdict, payload and error as jose on generated tokens', async () => {
     let accepted = 0;
+    let acceptedNow = 0;
     await fc.assert(
       fc.asyncProperty(tokenSpec, async (spec) => {
         const names = [...pairs.keys()];
@@ -173,16 +187,21 @@ describe('auth fast path (node:crypto) agrees with jose', function () {
         const [fast, jose] = pairs.get(pairName)!;
         const before = Math.floor(Date.now() / 1000);
         const token = buildToken(spec, before);
+        const now = synchronousVerification(fast)?.(token);
         const [a, b] = [await verdict(fast, token), await verdict(jose, token)];
-        // a second boundary between the two calls may legitimately flip a claim at the edge
+        // a second boundary between the calls may legitimately flip a claim at the edge
         fc.pre(Math.floor(Date.now() / 1000) === before);
         assert.deepEqual(a, b, `${pairName} ${JSON.stringify(spec)}`);
+        // the synchronous verification may defer (undefined), never accept what jose refuses
+        if (now !== undefined) assert.deepEqual({ ok: now }, b, `synchronous: ${pairName} ${JSON.stringify(spec)}`);
+        if (now !== undefined) acceptedNow += 1;
         if ('ok' in a) accepted += 1;
       }),
       { numRuns: 1500 },
     );
     // the property must exercise acceptance, not only rejections
     assert.ok(accepted > 50, `only ${accepted} accepted tokens`);
+    assert.ok(acceptedNow > 20, `only ${acceptedNow} tokens accepted synchronously`);
   });
 
   it('verifies ordinary tokens of every algorithm on the fast path and rejects a forged one like jose', async () => {
