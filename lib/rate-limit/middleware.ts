@@ -11,6 +11,7 @@ import { BoundedMap } from './bounded-map.js';
 import { defaultClientKey } from './client-key.js';
 import { rateLimitHeaderBuilder, setRateLimitHeaders } from './headers.js';
 import { createRateLimiter, type RateLimiter } from './limiter.js';
+import { rateLimitTally } from './metrics.js';
 import { DEFAULT_RATE_LIMIT_EXEMPT_PATHS, splitMiddlewareOptions, type RateLimitMiddlewareOptions } from './middleware-options.js';
 import { rateLimitedError } from './rate-limited-error.js';
 import { storeFailureHandler, type RateLimitStoreStats } from './store-failure.js';
@@ -56,7 +57,8 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const fallback = mode === 'memory'
     ? createRateLimiter({ name: limiter.name, redis: false, algorithm: limiter.algorithm, limit: limiter.limit, windowMs: limiter.windowMs, burst: limiter.capacity })
     : undefined;
-  const failures = storeFailureHandler(limiter, mode, fallback);
+  const tally = rateLimitTally(limiter.name);
+  const failures = storeFailureHandler(limiter, mode, fallback, tally);
   const exemptPaths = settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS;
   const isExempt = exemptMatcher(exemptPaths);
   const { keyGenerator, skip } = settings;
@@ -76,7 +78,13 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   function respond(result: RateLimitResult, res: Response, next: NextFunction): void {
     const headers = headersOf(result);
     setRateLimitHeaders(res, headers);
-    next(result.allowed ? undefined : rateLimitedError(result, headers));
+    if (result.allowed) {
+      tally.allowed++;
+      next();
+    } else {
+      tally.limited++;
+      next(rateLimitedError(result, headers));
+    }
   }
 
   function decide(key: string, res: Response, next: NextFunction): void | Promise<void> {

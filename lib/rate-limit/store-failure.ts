@@ -10,6 +10,7 @@ import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import type { RateLimiter } from './limiter.js';
+import type { RateLimitTally } from './metrics.js';
 import type { RateLimitResult } from './types.js';
 
 /** What to do when the store (Redis) fails. */
@@ -45,8 +46,13 @@ export interface StoreFailureHandler {
   answered(): void;
 }
 
-/** The failure handling of one middleware; `fallback` is the memory limiter of mode `'memory'`. */
-export function storeFailureHandler(limiter: RateLimiter, mode: RateLimitStoreFailureMode, fallback: RateLimiter | undefined): StoreFailureHandler {
+/**
+ * The failure handling of one middleware; `fallback` is the memory limiter of mode `'memory'`,
+ * `tally` the limiter's `/metrics` counts.
+ */
+export function storeFailureHandler(
+  limiter: RateLimiter, mode: RateLimitStoreFailureMode, fallback: RateLimiter | undefined, tally?: RateLimitTally,
+): StoreFailureHandler {
   const stats: RateLimitStoreStats = { storeErrors: 0, outages: 0, storeDown: false };
   let failedInOutage = 0;
   return {
@@ -63,6 +69,7 @@ export function storeFailureHandler(limiter: RateLimiter, mode: RateLimitStoreFa
         return undefined;
       }
       stats.storeErrors++;
+      if (tally !== undefined) tally.storeErrors++;
       failedInOutage++;
       if (!stats.storeDown) {
         stats.storeDown = true;
