@@ -22,3 +22,7 @@ export {
   type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,
 } from './middleware.js';
 export { rateLimitAdminRouter, type RateLimitAdminRouterOptions, type RateLimitKeyStatus } from './admin-router.js';
+export {
+  ExpressRateLimitStore,
+  type ExpressRateLimitStoreOptions, type ExpressRateLimitClientInfo, type ExpressRateLimitInitOptions,
+} from './express-rate-limit-store.js';
