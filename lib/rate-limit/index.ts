@@ -20,6 +20,7 @@ export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './rate-limited-error.j
 export {
   rateLimit, DEFAULT_RATE_LIMIT_EXEMPT_PATHS,
   type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,
+  type RateLimitRequestInfo, type RateLimitExceededHandler, type RateLimitMessage, type RateLimitHeadersDraft,
 } from './middleware.js';
 export { rateLimitAdminRouter, type RateLimitAdminRouterOptions, type RateLimitKeyStatus } from './admin-router.js';
 export {

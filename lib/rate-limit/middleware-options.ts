@@ -2,11 +2,19 @@
  * `rateLimit()`'s own options (the limiter's are in limiter-options.ts): one zod schema,
  * compiler-checked against the interface, and the split of a mixed options object.
  */
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import type { RateLimiter, RateLimiterOptions } from './limiter.js';
+import { RATE_LIMIT_HEADERS_DRAFTS, type RateLimitHeadersDraft } from './headers.js';
+import type { RateLimitRequestInfo } from './request-info.js';
 import type { RateLimitStoreFailureMode } from './store-failure.js';
+
+/** `handler` of {@link RateLimitMiddlewareOptions}: answers a refused request (`info` is `req.rateLimit`). */
+export type RateLimitExceededHandler = (req: Request, res: Response, next: NextFunction, info: RateLimitRequestInfo) => void | Promise<void>;
+
+/** `message` of {@link RateLimitMiddlewareOptions}: a body, or a function of the request returning one. */
+export type RateLimitMessage = string | Record<string, unknown> | unknown[] | ((req: Request, res: Response, info: RateLimitRequestInfo) => unknown);
 
 /** Options of {@link rateLimit}: a `limiter`, or the options to create one, plus these. */
 export interface RateLimitMiddlewareOptions extends RateLimiterOptions {
@@ -28,8 +36,28 @@ export interface RateLimitMiddlewareOptions extends RateLimiterOptions {
   onStoreError?: RateLimitStoreFailureMode;
   /** Send `X-RateLimit-*` headers (default true). */
   legacyHeaders?: boolean;
-  /** Send IETF `RateLimit`/`RateLimit-Policy` headers (default true). */
-  standardHeaders?: boolean;
+  /**
+   * IETF headers (draft-ietf-httpapi-ratelimit-headers): `'draft-6'`, `'draft-7'`, `'draft-8'`
+   * (with the partition key `pk`, a hash of the client key), `true` (default: draft 8's
+   * `RateLimit`/`RateLimit-Policy` without `pk`, what the kit always sent) or `false`.
+   */
+  standardHeaders?: boolean | RateLimitHeadersDraft;
+  /**
+   * Answers a refused request instead of passing the 429 `HttpError` to `next()` (called with
+   * `req.rateLimit`; headers and `Retry-After` are already set). Errors it throws go to `next()`.
+   */
+  handler?: RateLimitExceededHandler;
+  /**
+   * Status of a refused request (default 429). Without `message`, the kit's 429 error carries
+   * this status; with it, the body is sent with this status.
+   */
+  statusCode?: number;
+  /**
+   * The body of a refused request, sent by the middleware itself (string as text, object as
+   * JSON; a function of `(req, res, info)` may return either, or a promise of it). Default: none,
+   * the `HttpError` goes to `next()` and `errorHandler()` renders the kit's detail object.
+   */
+  message?: RateLimitMessage;
 }
 
 /** Paths never counted by default (health checks, the API docs, static assets and `/metrics`). */
@@ -46,7 +74,10 @@ const middlewareSchema = z.object({
   ipv6Subnet: z.number().int().min(1).max(128).optional(),
   onStoreError: z.enum(['open', 'closed', 'memory']).optional(),
   legacyHeaders: z.boolean().optional(),
-  standardHeaders: z.boolean().optional(),
+  standardHeaders: z.union([z.boolean(), z.enum(RATE_LIMIT_HEADERS_DRAFTS as unknown as [RateLimitHeadersDraft, ...RateLimitHeadersDraft[]])]).optional(),
+  handler: z.custom<RateLimitExceededHandler>(isFunction, { message: 'must be a function (req, res, next, info)' }).optional(),
+  statusCode: z.number().int().min(400).max(599).optional(),
+  message: z.custom<RateLimitMessage>((v) => ['string', 'function', 'object'].includes(typeof v) && v !== null, { message: 'must be a string, an object or a function' }).optional(),
 } satisfies { [K in keyof Required<MiddlewareOnlyOptions>]: z.ZodType });
 
 /** The middleware's own settings, and the limiter options left for `createRateLimiter()`. */

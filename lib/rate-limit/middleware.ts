@@ -13,11 +13,16 @@ import { rateLimitHeaderBuilder, setRateLimitHeaders } from './headers.js';
 import { createRateLimiter, type RateLimiter } from './limiter.js';
 import { rateLimitTally } from './metrics.js';
 import { DEFAULT_RATE_LIMIT_EXEMPT_PATHS, splitMiddlewareOptions, type RateLimitMiddlewareOptions } from './middleware-options.js';
-import { rateLimitedError } from './rate-limited-error.js';
+import { rateLimitedError, retryAfterSeconds } from './rate-limited-error.js';
+import { RequestRateLimit, type RateLimitRequestInfo } from './request-info.js';
 import { storeFailureHandler, type RateLimitStoreStats } from './store-failure.js';
 import { isPromiseLike, type RateLimitResult } from './types.js';
 
-export { DEFAULT_RATE_LIMIT_EXEMPT_PATHS, type RateLimitMiddlewareOptions } from './middleware-options.js';
+export {
+  DEFAULT_RATE_LIMIT_EXEMPT_PATHS, type RateLimitMiddlewareOptions, type RateLimitExceededHandler, type RateLimitMessage,
+} from './middleware-options.js';
+export type { RateLimitRequestInfo } from './request-info.js';
+export type { RateLimitHeadersDraft } from './headers.js';
 export type { RateLimitStoreFailureMode, RateLimitStoreStats } from './store-failure.js';
 
 /** The middleware, with its limiter and store-failure counters. */
@@ -61,10 +66,13 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const failures = storeFailureHandler(limiter, mode, fallback, tally);
   const exemptPaths = settings.exemptPaths ?? DEFAULT_RATE_LIMIT_EXEMPT_PATHS;
   const isExempt = exemptMatcher(exemptPaths);
-  const { keyGenerator, skip } = settings;
+  const { keyGenerator, skip, handler: onLimited, message } = settings;
+  const statusCode = settings.statusCode ?? 429;
   const ipv6Subnet = settings.ipv6Subnet ?? 56;
   const ipKeys = new BoundedMap<string, string>(MAX_IP_KEYS);
-  const headersOf = rateLimitHeaderBuilder(limiter.name, limiter.windowMs, { legacy: settings.legacyHeaders ?? true, standard: settings.standardHeaders ?? true });
+  const standard = settings.standardHeaders ?? true;
+  const headersOf = rateLimitHeaderBuilder(limiter.name, { legacy: settings.legacyHeaders ?? true, standard });
+  const listHeaders = standard === true || standard === 'draft-8';
   const checkTrustProxy = trustProxyCheck('rate-limit', 'clients share or escape their rate limit');
 
   const counted = (req: Request): boolean => {
@@ -75,49 +83,72 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   const clientKeyOf = (custom: string | undefined, req: Request): string =>
     (typeof custom === 'string' && custom !== '' ? custom : defaultClientKey(req, ipv6Subnet, ipKeys));
 
-  function respond(result: RateLimitResult, res: Response, next: NextFunction): void {
-    const headers = headersOf(result);
-    setRateLimitHeaders(res, headers);
-    if (result.allowed) {
-      tally.allowed++;
-      next();
-    } else {
-      tally.limited++;
-      next(rateLimitedError(result, headers));
-    }
-  }
-
-  function decide(key: string, res: Response, next: NextFunction): void | Promise<void> {
-    const answer = limiter.hit(key);
-    if (!isPromiseLike(answer)) {
-      respond(answer, res, next);
+  /** A refused request: the app's `handler`, the configured `message`, or the kit's 429 error to `next()`. */
+  function refuse(req: Request, res: Response, next: NextFunction, result: RateLimitResult, headers: Record<string, string>, info: RateLimitRequestInfo): void | Promise<void> {
+    if (onLimited === undefined && message === undefined) {
+      next(rateLimitedError(result, headers, statusCode));
       return undefined;
     }
+    if (!res.headersSent) res.setHeader('Retry-After', String(retryAfterSeconds(result.retryAfterMs)));
+    if (onLimited !== undefined) return onLimited(req, res, next, info);
+    const body = typeof message === 'function' ? message(req, res, info) : message;
+    if (isPromiseLike(body)) return body.then((resolved) => void sendBody(res, statusCode, resolved));
+    sendBody(res, statusCode, body);
+    return undefined;
+  }
+
+  function respond(req: Request, res: Response, next: NextFunction, key: string, result: RateLimitResult): void | Promise<void> {
+    const headers = headersOf(result, limiter.windowMs, key);
+    setRateLimitHeaders(res, headers, listHeaders);
+    const used = result.limit - result.remaining;
+    if (result.allowed) {
+      tally.allowed++;
+      req.rateLimit = new RequestRateLimit(result.limit, used, result.remaining, result.resetAt, key, limiter.name, 0, 1, undefined);
+      next();
+      return undefined;
+    }
+    tally.limited++;
+    const info = new RequestRateLimit(result.limit, used, result.remaining, result.resetAt, key, limiter.name, result.retryAfterMs, 0, undefined);
+    req.rateLimit = info;
+    return refuse(req, res, next, result, headers, info);
+  }
+
+  function decide(req: Request, key: string, res: Response, next: NextFunction): void | Promise<void> {
+    const answer = limiter.hit(key);
+    if (!isPromiseLike(answer)) return respond(req, res, next, key, answer);
     return answer.then(
       (result) => {
         failures.answered();
-        respond(result, res, next);
+        return respond(req, res, next, key, result);
       },
-      (error: unknown) => failures.failed(error, key, next, (result) => respond(result, res, next)),
+      (error: unknown) => failures.failed(error, key, next, (result) => respond(req, res, next, key, result)),
     );
   }
 
-  const handler = asyncMiddleware('rateLimitMiddleware', (req, res, next) => {
+  const middleware = asyncMiddleware('rateLimitMiddleware', (req, res, next) => {
     if (!counted(req)) {
       next(); // exempt or skipped: not counted, no headers
       return undefined;
     }
     checkTrustProxy(req);
-    if (keyGenerator === undefined) return decide(defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
+    if (keyGenerator === undefined) return decide(req, defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
     const custom = keyGenerator(req);
-    if (isPromiseLike(custom)) return custom.then((key) => decide(clientKeyOf(key, req), res, next));
-    return decide(clientKeyOf(custom, req), res, next);
+    if (isPromiseLike(custom)) return custom.then((key) => decide(req, clientKeyOf(key, req), res, next));
+    return decide(req, clientKeyOf(custom, req), res, next);
   });
-  Object.defineProperty(handler, 'limiter', { value: limiter, enumerable: true });
-  Object.defineProperty(handler, 'stats', { get: () => ({ ...failures.stats }), enumerable: true });
-  return withOpenApiMetadata(handler as RateLimitMiddleware, {
+  Object.defineProperty(middleware, 'limiter', { value: limiter, enumerable: true });
+  Object.defineProperty(middleware, 'stats', { get: () => ({ ...failures.stats }), enumerable: true });
+  return withOpenApiMetadata(middleware as RateLimitMiddleware, {
     rateLimit: { limit: limiter.limit, windowMs: limiter.windowMs, algorithm: limiter.algorithm },
     exemptPaths, // the document lists no 429 on an exempt path
     ...(mode === 'closed' ? { serviceUnavailable: 'The rate limit store is unavailable' } : {}),
   });
+}
+
+/** `message`'s body: a string as text, anything else as JSON (express-rate-limit's `res.send`). */
+function sendBody(res: Response, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.status(status);
+  if (typeof body === 'string') res.send(body);
+  else res.json(body);
 }
