@@ -39,7 +39,10 @@ forEachExpress('rate-limit: rateLimit() surface', ({ create }) => {
     app.get('/info', (req, res) => {
       const info: RateLimitRequestInfo | undefined = req.rateLimit;
       const remaining: number | undefined = req.rateLimit?.remaining;
-      res.json({ ...info?.toJSON?.(), key: info?.key, remaining, resetTime: info?.resetTime.toISOString() });
+      res.json({
+        limit: info?.limit, used: info?.used, remaining, resetAt: info?.resetAt, resetTime: info?.resetTime.toISOString(),
+        key: info?.key, policy: info?.policy, cost: info?.cost,
+      });
     });
     return buildApp(app, []);
   }
