@@ -10,8 +10,10 @@ export {
   RATE_LIMIT_ALGORITHMS,
   type RateLimitAlgorithm, type RateLimitStorePolicy, type RateLimitResult, type RateLimitInfo, type RateLimitStore,
   type StoreCheckResult, type StoreInfoResult, type MaybePromise,
+  type RateLimitCallOptions, type RateLimitCheck, type RateLimitMultiResult, type RateLimitRefundResult,
+  type RateLimitStoreFeature, type StoreMultiCheck, type StoreRefundResult,
 } from './types.js';
-export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitPolicyOptions } from './limiter.js';
 export { createMemoryStore, type MemoryStoreOptions, type MemoryRateLimitStore } from './memory-store.js';
 export { createRedisStore, type RedisRateLimitStore, type RedisStoreOptions } from './redis-store.js';
 export { rateLimitStorageKey } from './keys.js';
