@@ -153,9 +153,7 @@ export class ExpressRateLimitStore {
       }
       this.#uncountedDenials.delete(key);
     }
-    const { refund } = this.limiter as RateLimiter & { refund?: (key: string, units?: number) => unknown };
-    if (typeof refund !== 'function') throw new TypeError(`rate limiter "${this.limiter.name}" cannot refund`);
-    await refund.call(this.limiter, this.#keyPrefix + key, 1);
+    await this.limiter.refund(this.#keyPrefix + key, 1);
   }
 
   /** The client's count (`undefined` when it has none), without counting. */

@@ -23,6 +23,7 @@ export {
   rateLimit, DEFAULT_RATE_LIMIT_EXEMPT_PATHS,
   type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,
   type RateLimitRequestInfo, type RateLimitExceededHandler, type RateLimitMessage, type RateLimitHeadersDraft,
+  type RateLimitMiddlewarePolicy, type PerRequest,
 } from './middleware.js';
 export { rateLimitAdminRouter, type RateLimitAdminRouterOptions, type RateLimitKeyStatus } from './admin-router.js';
 export {

@@ -2,6 +2,10 @@
  * `req.rateLimit`: what `rateLimit()` decided for this request, and its one-shot refund. No
  * Express import (the declaration merge below only names the global `Express.Request`).
  */
+import { isKitError } from '../errors/kit-error.js';
+import { getLogger } from '../logging/logger.js';
+import type { RateLimiter, RateLimitPolicyOptions } from './limiter.js';
+import type { RateLimitCheck } from './types.js';
 
 /**
  * The rate limit of the current request, set by `rateLimit()` on `req.rateLimit`. A superset of
@@ -40,28 +44,43 @@ declare global {
   namespace Express {
     interface Request {
       /**
-       * Set by the kit's `rateLimit()` (express-platform-kit/rate-limit). Delete an app's own
-       * `rateLimit` declaration written for express-rate-limit: this type is a superset of
-       * its `RateLimitInfo`.
+       * Set by the kit's `rateLimit()` (express-platform-kit/rate-limit) before the route runs;
+       * absent where no limiter ran. Declared without `?`, as express-rate-limit's
+       * `AugmentedRequest` has it, so code written for express-rate-limit
+       * (`(req as AugmentedRequest).rateLimit.used`) keeps compiling: a declared property wins
+       * over its index signature, and this type is a superset of its `RateLimitInfo`. Delete an
+       * app's own `rateLimit` declaration written for express-rate-limit.
        */
-      rateLimit?: RateLimitRequestInfo;
+      rateLimit: RateLimitRequestInfo;
     }
   }
 }
 
-/** Gives back what one request was charged; called at most once. */
-export type RefundCharged = () => Promise<void>;
-
 const nothingToRefund: Promise<void> = Promise.resolve();
+const logger = getLogger('rate-limit');
+
+/** Gives `check`'s units back on `limiter`, under the check's own policy. */
+function refundCheck(limiter: RateLimiter, check: RateLimitCheck): Promise<unknown> {
+  const units = check.cost ?? 1;
+  if (units === 0) return nothingToRefund;
+  if (check.limit === undefined && check.windowMs === undefined) return limiter.refund(check.key, units);
+  const policy: RateLimitPolicyOptions = {};
+  if (check.limit !== undefined) policy.limit = check.limit;
+  if (check.windowMs !== undefined) policy.windowMs = check.windowMs;
+  return limiter.refund(check.key, units, policy);
+}
 
 /**
- * The `req.rateLimit` object: one allocation per request (the refund lives on the prototype,
- * `resetTime` is built only when read).
+ * The `req.rateLimit` object: one allocation per request. What was charged is kept as data
+ * (the limiter, and a key or the checks), not as a closure; the refund lives on the prototype,
+ * `resetTime` is built only when read.
  */
 export class RequestRateLimit implements RateLimitRequestInfo {
-  #refund: RefundCharged | undefined;
+  #limiter: RateLimiter | undefined;
+  #charged: string | readonly RateLimitCheck[] | undefined;
   #refunded: Promise<void> | undefined;
 
+  /** `charged`: the storage-side key of a plain one-unit check, or the checks of a request with per-request options. */
   constructor(
     readonly limit: number,
     readonly used: number,
@@ -71,9 +90,11 @@ export class RequestRateLimit implements RateLimitRequestInfo {
     readonly policy: string,
     readonly retryAfterMs: number,
     readonly cost: number,
-    refund: RefundCharged | undefined,
+    limiter: RateLimiter | undefined,
+    charged: string | readonly RateLimitCheck[] | undefined,
   ) {
-    this.#refund = refund;
+    this.#limiter = limiter;
+    this.#charged = charged;
   }
 
   get resetTime(): Date {
@@ -82,13 +103,23 @@ export class RequestRateLimit implements RateLimitRequestInfo {
 
   refund(): Promise<void> {
     if (this.#refunded !== undefined) return this.#refunded;
-    const refund = this.#refund;
-    this.#refund = undefined;
-    this.#refunded = refund === undefined ? nothingToRefund : refund();
+    const limiter = this.#limiter;
+    const charged = this.#charged;
+    this.#limiter = undefined;
+    this.#charged = undefined;
+    if (limiter === undefined || charged === undefined) {
+      this.#refunded = nothingToRefund;
+      return nothingToRefund;
+    }
+    const done = typeof charged === 'string' ? limiter.refund(charged, 1) : Promise.all(charged.map((check) => refundCheck(limiter, check)));
+    this.#refunded = done.then(() => undefined, (error: unknown) => {
+      // the units stay counted: the safe side, worth one line, never a failed response
+      logger.warn(`Rate limiter "${limiter.name}": refund failed; the request stays counted`, { code: isKitError(error) ? error.code : undefined, cause: error instanceof Error ? error.message : String(error) });
+    });
     return this.#refunded;
   }
 
-  /** What `JSON.stringify(req.rateLimit)` shows (logs): the numbers, not the key. */
+  /** What `JSON.stringify(req.rateLimit)` shows (logs): the numbers and the policy, not the key. */
   toJSON(): Record<string, unknown> {
     return { limit: this.limit, used: this.used, remaining: this.remaining, resetAt: this.resetAt, policy: this.policy, retryAfterMs: this.retryAfterMs, cost: this.cost };
   }

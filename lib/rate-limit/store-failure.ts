@@ -11,7 +11,6 @@ import { isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import type { RateLimiter } from './limiter.js';
 import type { RateLimitTally } from './metrics.js';
-import type { RateLimitResult } from './types.js';
 
 /** What to do when the store (Redis) fails. */
 export type RateLimitStoreFailureMode = 'open' | 'closed' | 'memory';
@@ -40,8 +39,11 @@ function causeText(error: unknown): string | undefined {
 /** One middleware's outage tracking and `onStoreError` behaviour. */
 export interface StoreFailureHandler {
   readonly stats: RateLimitStoreStats;
-  /** A check failed: a store outage follows `mode`; any other error goes to `next`. */
-  failed(error: unknown, key: string, next: NextFunction, respond: (result: RateLimitResult) => void): void | Promise<void>;
+  /**
+   * A check failed: a store outage follows `mode` (`'memory'`: `retry` runs the same check on
+   * the per-process fallback limiter); any other error goes to `next`.
+   */
+  failed(error: unknown, next: NextFunction, retry: (fallback: RateLimiter) => void | Promise<void>): void | Promise<void>;
   /** A check answered: ends an outage in progress. */
   answered(): void;
 }
@@ -63,7 +65,7 @@ export function storeFailureHandler(
       logger.info(`Rate limiter "${limiter.name}": store available again after ${failedInOutage} failed checks`, { failedChecks: failedInOutage });
       failedInOutage = 0;
     },
-    failed(error, key, next, respond) {
+    failed(error, next, retry) {
       if (!(isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE')) {
         next(error);
         return undefined;
@@ -88,7 +90,7 @@ export function storeFailureHandler(
         }));
         return undefined;
       }
-      return fallback!.check(key).then(respond);
+      return retry(fallback!);
     },
   };
 }
