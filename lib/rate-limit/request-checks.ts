@@ -23,7 +23,7 @@ export interface RequestChecks {
   clientKeys: string[];
 }
 
-const valueOf = <T>(option: PerRequest<T> | undefined, req: Request): MaybePromise<T | undefined> =>
+const evaluate = <T>(option: PerRequest<T> | undefined, req: Request): MaybePromise<T | undefined> =>
   (typeof option === 'function' ? (option as (req: Request) => T | Promise<T>)(req) : option);
 
 /** `values` once all are known: now when none is a promise, else a promise of all of them. */
@@ -37,9 +37,9 @@ function allOf(values: MaybePromise<unknown>[]): MaybePromise<unknown[]> {
  * policy), and each plan's limit, window and key.
  */
 export function requestChecks(plans: readonly PolicyPlan[], cost: PerRequest<number> | undefined, req: Request, key: string): MaybePromise<RequestChecks> {
-  const values: MaybePromise<unknown>[] = [valueOf(cost, req)];
+  const values: MaybePromise<unknown>[] = [evaluate(cost, req)];
   for (const plan of plans) {
-    values.push(valueOf(plan.limit, req), valueOf(plan.windowMs, req), plan.keyGenerator === undefined ? undefined : plan.keyGenerator(req));
+    values.push(evaluate(plan.limit, req), evaluate(plan.windowMs, req), plan.keyGenerator === undefined ? undefined : plan.keyGenerator(req));
   }
   const build = (resolved: unknown[]): RequestChecks => {
     const units = resolved[0] as number | undefined;
