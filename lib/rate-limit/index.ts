@@ -10,8 +10,10 @@ export {
   RATE_LIMIT_ALGORITHMS,
   type RateLimitAlgorithm, type RateLimitStorePolicy, type RateLimitResult, type RateLimitInfo, type RateLimitStore,
   type StoreCheckResult, type StoreInfoResult, type MaybePromise,
+  type RateLimitCallOptions, type RateLimitCheck, type RateLimitMultiResult, type RateLimitRefundResult,
+  type RateLimitStoreFeature, type StoreMultiCheck, type StoreRefundResult,
 } from './types.js';
-export { createRateLimiter, type RateLimiter, type RateLimiterOptions } from './limiter.js';
+export { createRateLimiter, type RateLimiter, type RateLimiterOptions, type RateLimitPolicyOptions } from './limiter.js';
 export { createMemoryStore, type MemoryStoreOptions, type MemoryRateLimitStore } from './memory-store.js';
 export { createRedisStore, type RedisRateLimitStore, type RedisStoreOptions } from './redis-store.js';
 export { rateLimitStorageKey } from './keys.js';
@@ -20,5 +22,11 @@ export { RATE_LIMITED_ERROR, RATE_LIMITED_MESSAGE } from './rate-limited-error.j
 export {
   rateLimit, DEFAULT_RATE_LIMIT_EXEMPT_PATHS,
   type RateLimitMiddleware, type RateLimitMiddlewareOptions, type RateLimitStoreFailureMode, type RateLimitStoreStats,
+  type RateLimitRequestInfo, type RateLimitExceededHandler, type RateLimitMessage, type RateLimitHeadersDraft,
+  type RateLimitMiddlewarePolicy, type PerRequest,
 } from './middleware.js';
 export { rateLimitAdminRouter, type RateLimitAdminRouterOptions, type RateLimitKeyStatus } from './admin-router.js';
+export {
+  ExpressRateLimitStore,
+  type ExpressRateLimitStoreOptions, type ExpressRateLimitClientInfo, type ExpressRateLimitInitOptions,
+} from './express-rate-limit-store.js';

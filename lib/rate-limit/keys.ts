@@ -29,11 +29,21 @@ export function sha256Base64Url(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
-/** The storage key of `clientKey` for a limiter `name` using `algorithm`. */
-export function rateLimitStorageKey(name: string, algorithm: RateLimitAlgorithm, clientKey: string): string {
+/**
+ * The storage key of `clientKey` for a limiter `name` using `algorithm`. A call whose window
+ * differs from the limiter's (`windowMs`, a dynamic policy) counts under its own key
+ * (`…:ll:1000`), in the same hash tag: a per-second and a per-hour policy on one client never
+ * share counters, and still share a Redis Cluster slot. A blocking policy keeps its block
+ * under the storage key plus `:b`.
+ */
+export function rateLimitStorageKey(name: string, algorithm: RateLimitAlgorithm, clientKey: string, windowMs?: number): string {
   const encoded = SAFE_KEY.test(clientKey) ? `k:${clientKey}` : `h:${sha256Base64Url(clientKey)}`;
-  return `rl:{${name}:${encoded}}:${ALGORITHM_SUFFIX[algorithm]}`;
+  const base = `rl:{${name}:${encoded}}:${ALGORITHM_SUFFIX[algorithm]}`;
+  return windowMs === undefined ? base : `${base}:${windowMs}`;
 }
+
+/** Where a blocking policy (`blockMs`) keeps the block of `storageKey` (same hash tag). */
+export const blockKeyOf = (storageKey: string): string => `${storageKey}:b`;
 
 /**
  * The hash tag of a storage key (what `{…}` encloses; equal tags share a Redis Cluster slot).

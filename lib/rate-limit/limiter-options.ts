@@ -41,6 +41,12 @@ export interface RateLimiterOptions {
   /** Token-bucket capacity (default `limit`; `RATE_LIMIT_BURST` when set in the environment). */
   burst?: number;
   /**
+   * Penalty after a denial, in milliseconds (default 0: none): the key then stays denied for
+   * `blockMs`, answered with `retryAfterMs` = the block's remaining time, without reading or
+   * writing its counters (Redis: a `<key>:b` key with `PX`). A call may override it.
+   */
+  blockMs?: number;
+  /**
    * Answer keys already known to be over the limit from process memory until they may pass
    * again, so a flood costs no Redis calls (default true for Redis; ignored for memory).
    * `reset()` on this limiter clears it; other processes keep theirs until the wait ends.
@@ -70,6 +76,7 @@ const optionsSchema = z.object({
   windowMs: z.number().int().min(1).max(31 * 24 * 3600 * 1000).optional(),
   algorithm: z.enum(RATE_LIMIT_ALGORITHMS as unknown as [RateLimitAlgorithm, ...RateLimitAlgorithm[]]).optional(),
   burst: z.number().int().min(1).max(1_000_000).optional(),
+  blockMs: z.number().int().min(0).max(31 * 24 * 3600 * 1000).optional(),
   cacheBlockedKeys: z.boolean().optional(),
   timeoutMs: z.number().int().min(1).max(60_000).optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
@@ -131,6 +138,10 @@ export function resolveLimiterOptions(options: RateLimiterOptions): ResolvedLimi
   const capacity = algorithm === 'token-bucket' ? (burst ?? limit) : limit;
   const name = parsed.name ?? 'default';
   const store = chooseStore(parsed, settings?.redisUrl);
+  const blockMs = parsed.blockMs ?? 0;
+  if (blockMs > 0 && !(store.features ?? []).includes('block')) {
+    throw new ConfigError([{ variable: 'blockMs', message: `the "${store.kind}" store does not support blocking (no 'block' in its features)` }], 'rate limiter options');
+  }
   warnMisconfigurations(parsed, name, windowMs, store);
-  return { name, policy: { algorithm, limit, windowMs, capacity }, store, cacheBlockedKeys: (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' };
+  return { name, policy: { algorithm, limit, windowMs, capacity, blockMs }, store, cacheBlockedKeys: (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' };
 }

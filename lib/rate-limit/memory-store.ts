@@ -6,14 +6,20 @@
  */
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
-import { applyAlgorithm, type AlgorithmState } from './algorithms.js';
+import { applyAlgorithm, refundAlgorithm, type AlgorithmState } from './algorithms.js';
 import { BoundedMap } from './bounded-map.js';
-import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+import type {
+  RateLimitStoreFeature, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult, StoreMultiCheck, StoreRefundResult,
+} from './types.js';
 
 interface Entry extends AlgorithmState {
   /** Epoch ms after which the entry equals a fresh key. */
   expiresAt: number;
+  /** Epoch ms until which a blocking policy (`blockMs`) denies the key. */
+  blockedUntil?: number | undefined;
 }
+
+const FEATURES: readonly RateLimitStoreFeature[] = Object.freeze(['cost', 'block'] as const);
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -33,7 +39,9 @@ export interface MemoryRateLimitStore extends RateLimitStore {
   readonly kind: 'memory';
   /** Keys currently held. */
   readonly size: number;
-  check(key: string, policy: RateLimitStorePolicy, now?: number): StoreCheckResult;
+  check(key: string, policy: RateLimitStorePolicy, now?: number, cost?: number): StoreCheckResult;
+  refund(key: string, units: number, policy: RateLimitStorePolicy, now?: number): StoreRefundResult;
+  hitAll(checks: readonly StoreMultiCheck[], now?: number): StoreCheckResult[];
   /** Drops every key and stops the sweep timer. */
   clear(): void;
 }
@@ -97,18 +105,68 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     return entry;
   }
 
+  /** The answer while a blocking policy holds `entry` (counters untouched), or undefined. */
+  const blockedAnswer = (entry: Entry, policy: RateLimitStorePolicy, now: number): StoreCheckResult | undefined => {
+    if (!policy.blockMs || entry.blockedUntil === undefined || entry.blockedUntil <= now) return undefined;
+    const wait = Math.ceil(entry.blockedUntil - now);
+    return { allowed: false, remaining: 0, retryAfterMs: wait, resetAfterMs: wait };
+  };
+  /** After a denial under a blocking policy: the key stays denied for `blockMs`. */
+  const penalize = (entry: Entry, policy: RateLimitStorePolicy, now: number, answer: StoreCheckResult): StoreCheckResult => {
+    const blockMs = policy.blockMs;
+    if (!blockMs || answer.allowed) return answer;
+    entry.blockedUntil = now + blockMs;
+    if (entry.expiresAt < entry.blockedUntil) entry.expiresAt = entry.blockedUntil;
+    return { allowed: false, remaining: answer.remaining, retryAfterMs: Math.max(answer.retryAfterMs, blockMs), resetAfterMs: Math.max(answer.resetAfterMs, blockMs) };
+  };
+  const nowOf = (callerNow: number | undefined): number => (ownClock !== undefined || callerNow === undefined ? clock() : callerNow);
+
   return {
     kind: 'memory',
     get size() {
       return entries.size;
     },
-    check(key: string, policy: RateLimitStorePolicy, callerNow?: number): StoreCheckResult {
+    features: FEATURES,
+    check(key: string, policy: RateLimitStorePolicy, callerNow?: number, cost?: number): StoreCheckResult {
       // the limiter's clock reading is this store's clock too, unless a test gave it its own
       const now = ownClock !== undefined || callerNow === undefined ? clock() : callerNow;
       const entry = live(key, policy, now);
-      const answer = applyAlgorithm(entry, policy, now, true);
-      if (answer.allowed) entry.expiresAt = now + answer.resetAfterMs;
-      return answer;
+      if (policy.blockMs) {
+        const blocked = blockedAnswer(entry, policy, now);
+        if (blocked !== undefined) return blocked;
+      }
+      const answer = applyAlgorithm(entry, policy, now, true, cost);
+      if (answer.allowed) {
+        if (answer.resetAfterMs > 0) entry.expiresAt = Math.max(entry.expiresAt, now + answer.resetAfterMs);
+        return answer;
+      }
+      return policy.blockMs ? penalize(entry, policy, now, answer) : answer;
+    },
+    refund(key: string, units: number, policy: RateLimitStorePolicy, callerNow?: number): StoreRefundResult {
+      const now = nowOf(callerNow);
+      const entry = entries.get(key);
+      if (entry === undefined || entry.expiresAt <= now) return { refunded: 0, remaining: policy.capacity };
+      return refundAlgorithm(entry, policy, now, units);
+    },
+    hitAll(checks: readonly StoreMultiCheck[], callerNow?: number): StoreCheckResult[] {
+      const now = nowOf(callerNow);
+      // phase 1, read-only: does every check fit? (synchronous: nothing runs in between)
+      const states = checks.map(({ key, policy }) => live(key, policy, now));
+      const answers = checks.map(({ policy, cost }, i): StoreCheckResult => {
+        const entry = states[i]!;
+        const blocked = blockedAnswer(entry, policy, now);
+        if (blocked !== undefined) return blocked;
+        const { allowed, remaining, retryAfterMs, resetAfterMs } = applyAlgorithm(entry, policy, now, false, cost);
+        return penalize(entry, policy, now, { allowed, remaining, retryAfterMs, resetAfterMs });
+      });
+      if (answers.some((a) => !a.allowed)) return answers;
+      // phase 2: charge them all
+      return checks.map(({ policy, cost }, i) => {
+        const entry = states[i]!;
+        const answer = applyAlgorithm(entry, policy, now, true, cost);
+        if (answer.resetAfterMs > 0) entry.expiresAt = Math.max(entry.expiresAt, now + answer.resetAfterMs);
+        return answer;
+      });
     },
     info(key: string, policy: RateLimitStorePolicy): StoreInfoResult {
       const now = clock();

@@ -13,11 +13,13 @@ export function retryAfterSeconds(retryAfterMs: number): number {
 }
 
 /** The 429 passed to `next()`: code ERR_RATE_LIMITED, `Retry-After`, the `{ error, message, limit, remaining, reset }` detail. */
-export function rateLimitedError(result: RateLimitResult, headers: Record<string, string>): HttpError {
+export function rateLimitedError(result: RateLimitResult, headers: Record<string, string>, status = 429): HttpError {
   const reset = Math.ceil(result.resetAt / 1000);
-  return new HttpError(429, RATE_LIMITED_MESSAGE, {
+  return new HttpError(status, RATE_LIMITED_MESSAGE, {
     code: 'ERR_RATE_LIMITED',
     detail: { error: RATE_LIMITED_ERROR, message: RATE_LIMITED_MESSAGE, limit: result.limit, remaining: result.remaining, reset },
     headers: { ...headers, 'Retry-After': String(retryAfterSeconds(result.retryAfterMs)) },
+    // a `statusCode` of 5xx (some APIs answer 503) is still an answer, not a fault: shown, not logged
+    ...(status >= 500 ? { expose: true, reported: true } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { getLogger } from '../logging/logger.js';
 import type { RateLimiter } from './limiter.js';
-import type { RateLimitResult } from './types.js';
+import type { RateLimitTally } from './metrics.js';
 
 /** What to do when the store (Redis) fails. */
 export type RateLimitStoreFailureMode = 'open' | 'closed' | 'memory';
@@ -39,14 +39,22 @@ function causeText(error: unknown): string | undefined {
 /** One middleware's outage tracking and `onStoreError` behaviour. */
 export interface StoreFailureHandler {
   readonly stats: RateLimitStoreStats;
-  /** A check failed: a store outage follows `mode`; any other error goes to `next`. */
-  failed(error: unknown, key: string, next: NextFunction, respond: (result: RateLimitResult) => void): void | Promise<void>;
+  /**
+   * A check failed: a store outage follows `mode` (`'memory'`: `retry` runs the same check on
+   * the per-process fallback limiter); any other error goes to `next`.
+   */
+  failed(error: unknown, next: NextFunction, retry: (fallback: RateLimiter) => void | Promise<void>): void | Promise<void>;
   /** A check answered: ends an outage in progress. */
   answered(): void;
 }
 
-/** The failure handling of one middleware; `fallback` is the memory limiter of mode `'memory'`. */
-export function storeFailureHandler(limiter: RateLimiter, mode: RateLimitStoreFailureMode, fallback: RateLimiter | undefined): StoreFailureHandler {
+/**
+ * The failure handling of one middleware; `fallback` is the memory limiter of mode `'memory'`,
+ * `tally` the limiter's `/metrics` counts.
+ */
+export function storeFailureHandler(
+  limiter: RateLimiter, mode: RateLimitStoreFailureMode, fallback: RateLimiter | undefined, tally?: RateLimitTally,
+): StoreFailureHandler {
   const stats: RateLimitStoreStats = { storeErrors: 0, outages: 0, storeDown: false };
   let failedInOutage = 0;
   return {
@@ -57,12 +65,13 @@ export function storeFailureHandler(limiter: RateLimiter, mode: RateLimitStoreFa
       logger.info(`Rate limiter "${limiter.name}": store available again after ${failedInOutage} failed checks`, { failedChecks: failedInOutage });
       failedInOutage = 0;
     },
-    failed(error, key, next, respond) {
+    failed(error, next, retry) {
       if (!(isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE')) {
         next(error);
         return undefined;
       }
       stats.storeErrors++;
+      if (tally !== undefined) tally.storeErrors++;
       failedInOutage++;
       if (!stats.storeDown) {
         stats.storeDown = true;
@@ -81,7 +90,7 @@ export function storeFailureHandler(limiter: RateLimiter, mode: RateLimitStoreFa
         }));
         return undefined;
       }
-      return fallback!.check(key).then(respond);
+      return retry(fallback!);
     },
   };
 }

@@ -14,6 +14,33 @@ export interface RateLimitStorePolicy {
   windowMs: number;
   /** Token-bucket capacity; equals `limit` unless `burst` was given. Other algorithms: `limit`. */
   capacity: number;
+  /**
+   * Penalty after a denial, in milliseconds: the key stays denied this long without its
+   * counters being read or written (stores with the `'block'` feature). 0 or absent: none.
+   */
+  blockMs?: number;
+}
+
+/**
+ * Per-call overrides of `hit()`/`check()`/`hitAll()`: `cost` units charged (all or nothing),
+ * and a dynamic policy (`limit`, `windowMs`, `blockMs` evaluated by the caller, e.g. from the
+ * user's plan). A different `windowMs` counts in its own counters (`<key>` per window length);
+ * a different `limit` reads the same counters (a plan upgrade keeps what was used).
+ */
+export interface RateLimitCallOptions {
+  /** Units this request costs (a non-negative integer; default 1). Above the capacity: always denied. */
+  cost?: number;
+  /** Requests per window for this call (default: the limiter's). */
+  limit?: number;
+  /** Window for this call in milliseconds (default: the limiter's). */
+  windowMs?: number;
+  /** Block penalty for this call in milliseconds (default: the limiter's `blockMs`). */
+  blockMs?: number;
+}
+
+/** One check of `hitAll()`: a client key and its own cost and policy. */
+export interface RateLimitCheck extends RateLimitCallOptions {
+  key: string;
 }
 
 /** The answer to one `check()`. */
@@ -32,6 +59,30 @@ export interface RateLimitResult {
   resetAt: number;
   /** 0 when allowed; otherwise milliseconds until a retry succeeds (never early). */
   retryAfterMs: number;
+  /** Units counted against the key now (`limit - remaining`). */
+  used: number;
+  /** Units this check asked for (charged only if allowed). */
+  cost: number;
+  /** The policy this check ran under (the limiter's, or the call's dynamic one). */
+  policy: Readonly<RateLimitStorePolicy>;
+}
+
+/** The answer to `hitAll()`: all allowed and charged, or none charged. */
+export interface RateLimitMultiResult {
+  /** Whether every check fits (then every one was charged; otherwise none was). */
+  allowed: boolean;
+  /** Index of the first check (in the order given) that denies; -1 when allowed. */
+  deniedIndex: number;
+  /** One result per check, in order; when not allowed, each says whether it alone would fit. */
+  results: RateLimitResult[];
+}
+
+/** The answer to `refund()`. */
+export interface RateLimitRefundResult {
+  /** Units given back (at most what is counted in the window; token bucket: up to full). */
+  refunded: number;
+  /** Units available after the refund. */
+  remaining: number;
 }
 
 /** State of one key without consuming anything (`RateLimiter.info`, admin routes). */
@@ -60,6 +111,26 @@ export interface StoreInfoResult {
   resetAfterMs: number;
 }
 
+/** What a store answers for a refund. */
+export interface StoreRefundResult {
+  refunded: number;
+  remaining: number;
+}
+
+/** One check of a store's `hitAll()`. */
+export interface StoreMultiCheck {
+  key: string;
+  policy: RateLimitStorePolicy;
+  cost: number;
+}
+
+/**
+ * What a custom store declares it supports beyond one unit per check: `'cost'` (the 4th
+ * argument of `check()`), `'block'` (`policy.blockMs`). The limiter refuses (a clear error) to
+ * pass either to a store that does not declare it, instead of being silently ignored.
+ */
+export type RateLimitStoreFeature = 'cost' | 'block';
+
 /** A value now (an in-process store) or later (a network store). */
 export type MaybePromise<T> = T | Promise<T>;
 
@@ -74,15 +145,29 @@ export interface RateLimitStore {
   /** `'memory'`, `'redis'` or your own name; used in messages. */
   readonly kind: string;
   /**
-   * Counts one request against `key` if it fits the policy. `now` is the limiter's reading of
+   * Counts `cost` units (default 1; only stores with the `'cost'` feature get another) against
+   * `key` if they all fit the policy, else none (all or nothing). `now` is the limiter's reading of
    * this process's clock (epoch ms): a store on the same clock may use it instead of reading the
    * clock again (one read per check); a store with its own clock (Redis `TIME`) ignores it.
    */
-  check(key: string, policy: RateLimitStorePolicy, now?: number): MaybePromise<StoreCheckResult>;
+  check(key: string, policy: RateLimitStorePolicy, now?: number, cost?: number): MaybePromise<StoreCheckResult>;
   /** Reads the state of `key` without counting. */
   info(key: string, policy: RateLimitStorePolicy): MaybePromise<StoreInfoResult>;
   /** Forgets `key`. */
   reset(key: string, policy: RateLimitStorePolicy): MaybePromise<void>;
+  /** Features beyond one unit per check (see {@link RateLimitStoreFeature}). */
+  readonly features?: readonly RateLimitStoreFeature[];
+  /**
+   * Gives back up to `units` counted against `key`, atomically, never below zero used.
+   * Optional: without it the limiter's `refund()` fails with a clear error.
+   */
+  refund?(key: string, units: number, policy: RateLimitStorePolicy, now?: number): MaybePromise<StoreRefundResult>;
+  /**
+   * Checks several keys at one instant, all or nothing: if every check fits all are charged,
+   * else none is, and each answer's `allowed` says whether that check alone fits. Optional:
+   * without it the limiter checks one by one and refunds the charged ones on a denial.
+   */
+  hitAll?(checks: readonly StoreMultiCheck[], now?: number): MaybePromise<StoreCheckResult[]>;
 }
 
 /** Whether `value` is a promise (a thenable), i.e. the store answered later, not now. */

@@ -11,7 +11,7 @@ export const PUBLIC_CONTRACT: Record<string, string[]> = {
     // issue 13 (typed requests) and issue 16 (scopes, claims, service tokens, revocation)
     'userOf', 'authOf', 'requiredScopes', 'scopeIncludesAny', 'claimEquals', 'claimIncludes', 'claimCheck', 'grantedScopes',
     'requireService', 'serviceOf', 'isClientCredentialsToken', 'createRedisRevocationList'],
-  'rate-limit': ['rateLimit', 'createRateLimiter', 'rateLimitAdminRouter', 'loadRateLimitSettings', 'createMemoryStore', 'createRedisStore', 'DEFAULT_RATE_LIMIT_EXEMPT_PATHS', 'RATE_LIMIT_ALGORITHMS'],
+  'rate-limit': ['rateLimit', 'createRateLimiter', 'rateLimitAdminRouter', 'loadRateLimitSettings', 'createMemoryStore', 'createRedisStore', 'DEFAULT_RATE_LIMIT_EXEMPT_PATHS', 'RATE_LIMIT_ALGORITHMS', 'ExpressRateLimitStore'],
   logging: ['configureLogging', 'getLogger', 'shutdownLogging', 'loadLoggingSettings', 'requestContext', 'accessLog', 'setLogContext', 'belowLevel', 'jsonFileTransport', 'removeColorCodes',
     // issue 17 (OpenTelemetry correlation)
     'propagationHeaders', 'parseTraceparent', 'parseTracestate', 'requestTraceFrom'],

@@ -178,6 +178,30 @@ describe('packaging: the packed tarball', function () {
     typeCheck(['coexist.ts']);
   });
 
+  it("type-checks req.rateLimit and ExpressRateLimitStore beside express-rate-limit's own types", () => {
+    run('cp', ['-RL', join(repo, 'node_modules', 'express-rate-limit'), join(consumer, 'node_modules', 'express-rate-limit')], consumer);
+    writeFileSync(join(consumer, 'rate-limit-coexist.ts'), `
+      import express from 'express';
+      import { rateLimit as expressRateLimit, type AugmentedRequest, type RateLimitInfo, type Store } from 'express-rate-limit';
+      import { createRateLimiter, ExpressRateLimitStore, rateLimit, type RateLimitRequestInfo } from 'express-platform-kit/rate-limit';
+      const limiter = createRateLimiter({ name: 'coexist', limit: 10, windowMs: 60_000 });
+      const store: Store = new ExpressRateLimitStore({ limiter });
+      const app = express();
+      app.use('/erl', expressRateLimit({ limit: 10, windowMs: 60_000, store }));
+      app.get('/erl', (req, res) => {
+        res.json({ used: (req as AugmentedRequest).rateLimit.used });
+      });
+      app.get('/kit', rateLimit({ limiter }), (req, res) => {
+        const ours: RateLimitRequestInfo | undefined = req.rateLimit;
+        const theirs: RateLimitInfo = req.rateLimit; // a superset of express-rate-limit's shape
+        void req.rateLimit?.refund();
+        const erlStyle: number = (req as AugmentedRequest).rateLimit.used;
+        res.json({ remaining: ours?.remaining, resetTime: theirs.resetTime, erlStyle });
+      });
+    `);
+    typeCheck(['rate-limit-coexist.ts']);
+  });
+
   it('installs the platform-kit CLI, which writes the document of a consumer module', () => {
     writeFileSync(join(consumer, 'api.mjs'), `
       import { createApiRouter, jsonResponse, z } from 'express-platform-kit/openapi';

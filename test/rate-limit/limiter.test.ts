@@ -7,6 +7,7 @@ import { isKitError } from '../../lib/errors/index.js';
 import { ConfigError } from '../../lib/config/index.js';
 import { createMemoryStore, createRateLimiter, rateLimit, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
 import { collectWarnings } from './helpers.js';
+import { engineContract } from './engine-suite.js';
 import { limiterContract } from './limiter-suite.js';
 
 const url = () => process.env.TEST_REDIS_URL as string;
@@ -18,6 +19,7 @@ after(() => client.quit());
 
 limiterContract('memory store', () => ({ store: 'memory' }));
 limiterContract('Redis store', () => ({ redis: client }));
+engineContract('memory store', () => ({ store: 'memory' }));
 
 describe('rate-limit: createRateLimiter', () => {
   it('validates options once, at creation, with a ConfigError', () => {
