@@ -26,26 +26,30 @@ import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 import { KitError } from '../errors/kit-error.js';
 import type { RedisClient } from '../redis/index.js';
-import { storageKeyHashTag } from './keys.js';
+import { blockKeyOf, storageKeyHashTag } from './keys.js';
 import { PACKED_REMAINING_UNIT } from './redis-scripts.js';
 import type { StoreCheckResult } from './types.js';
 
 /** An allowed check's packed integer, or `[allowed, remaining, retryAfterMs, resetAfterMs, current]`. */
 export type ScriptReply = number | [number, number, number, number, number];
 
-/** A batch script's text and SHA-1 (EVALSHA). */
+/** A batch script's text and SHA-1 (EVALSHA), and whether each check also sends its block key. */
 export interface BatchScript {
   lua: string;
   sha: string;
+  /** Each check's block key follows its key in KEYS (a policy with `blockMs`). */
+  withBlockKeys: boolean;
 }
 
 /** The batch script of `lua`. */
-export const batchScript = (lua: string): BatchScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+export const batchScript = (lua: string, withBlockKeys = false): BatchScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex'), withBlockKeys });
 
 /** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
 interface Batch {
   script: BatchScript;
   keys: string[];
+  /** One cost per check once a check of the batch costs other than 1 (ARGV); else absent: all 1. */
+  costs?: number[];
   resolves: ((result: StoreCheckResult) => void)[];
   rejects: ((error: unknown) => void)[];
   /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
@@ -53,12 +57,12 @@ interface Batch {
   deadline?: ReturnType<typeof setTimeout>;
 }
 
-/** Adds one check to the batch of its script (and slot); settles through `resolve`/`reject`. */
-export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void) => void;
+/** Adds one check (of `cost` units) to the batch of its script (and slot); settles through `resolve`/`reject`. */
+export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void, cost?: number) => void;
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
-function decodeCheck(reply: ScriptReply): StoreCheckResult {
+export function decodeCheck(reply: ScriptReply): StoreCheckResult {
   if (typeof reply === 'number') {
     const remaining = Math.floor(reply / PACKED_REMAINING_UNIT);
     return { allowed: true, remaining, retryAfterMs: 0, resetAfterMs: reply - remaining * PACKED_REMAINING_UNIT };
@@ -97,8 +101,9 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
   let flushScheduled = false;
 
   function send(batch: Batch, verb: 'EVALSHA' | 'EVAL'): void {
-    const { script, keys } = batch;
+    const { script, keys, costs } = batch;
     const args: (string | number)[] = [verb === 'EVALSHA' ? script.sha : script.lua, keys.length, ...keys];
+    if (costs !== undefined) for (const cost of costs) args.push(cost);
     const done = (error: Error | null | undefined, replies?: unknown): void => {
       if (error && verb === 'EVALSHA' && isNoScript(error)) send(batch, 'EVAL');
       else settle(batch, error ?? null, replies);
@@ -134,15 +139,18 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
     for (const batch of batches) dispatch(batch);
   }
 
-  return function enqueue(key, script, resolve, reject): void {
+  return function enqueue(key, script, resolve, reject, cost = 1): void {
     const slotKey: BatchScript | string = cluster ? `${script.sha}\n${storageKeyHashTag(key)}` : script;
     let batch = open.get(slotKey);
-    if (batch === undefined || batch.keys.length >= maxBatchSize) {
+    if (batch === undefined || batch.resolves.length >= maxBatchSize) {
       if (batch !== undefined) dispatch(batch); // full: send it now, start the next one
       batch = { script, keys: [], resolves: [], rejects: [], settled: false };
       open.set(slotKey, batch);
     }
+    if (cost !== 1 && batch.costs === undefined) batch.costs = batch.resolves.map(() => 1);
+    batch.costs?.push(cost);
     batch.keys.push(key);
+    if (script.withBlockKeys) batch.keys.push(blockKeyOf(key));
     batch.resolves.push(resolve);
     batch.rejects.push(reject);
     if (!flushScheduled) {

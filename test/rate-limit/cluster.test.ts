@@ -4,6 +4,7 @@ import { RATE_LIMIT_ALGORITHMS, createRateLimiter, rateLimitStorageKey } from '.
 import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
 import { runAtomicity } from './atomicity.js';
 import { commandCalls, uniqueName } from './helpers.js';
+import { engineContract } from './engine-suite.js';
 import { limiterContract } from './limiter-suite.js';
 
 describe('rate-limit: Redis Cluster (3 masters)', function () {
@@ -22,6 +23,7 @@ describe('rate-limit: Redis Cluster (3 masters)', function () {
   });
 
   limiterContract('Cluster store', () => ({ redis: cluster }));
+  engineContract('Cluster store', () => ({ redis: cluster }));
 
   it('spreads clients over the cluster while each key stays in one slot', async () => {
     const name = uniqueName('spread');
