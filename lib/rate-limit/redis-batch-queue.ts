@@ -39,10 +39,13 @@ export interface BatchScript {
   sha: string;
   /** Each check's block key follows its key in KEYS (a policy with `blockMs`). */
   withBlockKeys: boolean;
+  /** A hitAll script: each entry of the batch is a set of checks answered as an array. */
+  sets?: boolean;
 }
 
 /** The batch script of `lua`. */
-export const batchScript = (lua: string, withBlockKeys = false): BatchScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex'), withBlockKeys });
+export const batchScript = (lua: string, withBlockKeys = false, sets = false): BatchScript =>
+  ({ lua, sha: createHash('sha1').update(lua).digest('hex'), withBlockKeys, sets });
 
 /** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
 interface Batch {
@@ -50,7 +53,7 @@ interface Batch {
   keys: string[];
   /** One cost per check once a check of the batch costs other than 1 (ARGV); else absent: all 1. */
   costs?: number[];
-  resolves: ((result: StoreCheckResult) => void)[];
+  resolves: ((result: StoreCheckResult & StoreCheckResult[]) => void)[];
   rejects: ((error: unknown) => void)[];
   /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
   settled: boolean;
@@ -59,6 +62,18 @@ interface Batch {
 
 /** Adds one check (of `cost` units) to the batch of its script (and slot); settles through `resolve`/`reject`. */
 export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void, cost?: number) => void;
+
+/**
+ * Adds one hitAll set to the batch of its script (one slot): `keys` are its (key, block key)
+ * pairs, `costs` one per check; settles with one answer per check.
+ */
+export type EnqueueSet = (keys: string[], costs: number[], script: BatchScript, resolve: (r: StoreCheckResult[]) => void, reject: (e: unknown) => void) => void;
+
+/** A store's queue: single checks, and hitAll sets (their own scripts, batched alike). */
+export interface BatchQueue {
+  check: Enqueue;
+  set: EnqueueSet;
+}
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
@@ -85,15 +100,17 @@ function settle(batch: Batch, error: unknown, replies: unknown): void {
     for (const reject of rejects) reject(malformed);
     return;
   }
+  const sets = batch.script.sets === true;
   for (let i = 0; i < resolves.length; i++) {
-    const reply = replies[i] as ScriptReply | Error;
+    const reply = replies[i] as ScriptReply | ScriptReply[] | Error;
     if (reply instanceof Error) rejects[i]!(reply);
-    else resolves[i]!(decodeCheck(reply));
+    else if (sets) resolves[i]!((reply as ScriptReply[]).map(decodeCheck) as StoreCheckResult & StoreCheckResult[]);
+    else resolves[i]!(decodeCheck(reply as ScriptReply) as StoreCheckResult & StoreCheckResult[]);
   }
 }
 
 /** The queue of one store: batches flushed at `setImmediate`, each with a deadline of `timeoutMs`. */
-export function createBatchQueue(client: RedisClient, options: { maxBatchSize: number; timeoutMs: number }): Enqueue {
+export function createBatchQueue(client: RedisClient, options: { maxBatchSize: number; timeoutMs: number }): BatchQueue {
   const { maxBatchSize, timeoutMs } = options;
   const cluster = (client as { isCluster?: boolean }).isCluster === true;
   // The queue: on a single server one batch per policy; on a cluster one per policy and tag.
@@ -139,7 +156,8 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
     for (const batch of batches) dispatch(batch);
   }
 
-  return function enqueue(key, script, resolve, reject, cost = 1): void {
+  /** The open batch of `script` for the slot of `key`, a fresh one when full; flush scheduled. */
+  function batchFor(key: string, script: BatchScript): Batch {
     const slotKey: BatchScript | string = cluster ? `${script.sha}\n${storageKeyHashTag(key)}` : script;
     let batch = open.get(slotKey);
     if (batch === undefined || batch.resolves.length >= maxBatchSize) {
@@ -147,15 +165,29 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
       batch = { script, keys: [], resolves: [], rejects: [], settled: false };
       open.set(slotKey, batch);
     }
-    if (cost !== 1 && batch.costs === undefined) batch.costs = batch.resolves.map(() => 1);
-    batch.costs?.push(cost);
-    batch.keys.push(key);
-    if (script.withBlockKeys) batch.keys.push(blockKeyOf(key));
-    batch.resolves.push(resolve);
-    batch.rejects.push(reject);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
     }
+    return batch;
+  }
+
+  const check: Enqueue = (key, script, resolve, reject, cost = 1) => {
+    const batch = batchFor(key, script);
+    if (cost !== 1 && batch.costs === undefined) batch.costs = batch.resolves.map(() => 1);
+    batch.costs?.push(cost);
+    batch.keys.push(key);
+    if (script.withBlockKeys) batch.keys.push(blockKeyOf(key));
+    batch.resolves.push(resolve as (r: StoreCheckResult & StoreCheckResult[]) => void);
+    batch.rejects.push(reject);
   };
+  const set: EnqueueSet = (keys, costs, script, resolve, reject) => {
+    const batch = batchFor(keys[0]!, script);
+    const argv = (batch.costs ??= []);
+    for (const cost of costs) argv.push(cost);
+    for (const key of keys) batch.keys.push(key);
+    batch.resolves.push(resolve as (r: StoreCheckResult & StoreCheckResult[]) => void);
+    batch.rejects.push(reject);
+  };
+  return { check, set };
 }

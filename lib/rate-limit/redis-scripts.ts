@@ -396,10 +396,12 @@ return replies
 }
 
 /**
- * The hitAll script for checks under `policies` (one per check, in order; all of one
- * algorithm): KEYS are (key, block key) pairs, ARGV the costs. Phase one reads every check
- * (a denial under a blocking policy sets its block); phase two, only if all fit, charges
- * them. The reply: one answer per check, as the batch script's.
+ * The hitAll script for sets of checks under `policies` (one per check of a set, in order; all
+ * of one algorithm). The checks issued in one event-loop turn with the same policies share one
+ * call: KEYS are every set's (key, block key) pairs, ARGV every set's costs. Per set, phase one
+ * reads every check (a denial under a blocking policy sets its block); phase two, only if all
+ * fit, charges them. The reply: per set, one answer per check (as the batch script's), or an
+ * error reply for a set whose commands failed.
  */
 export function rateLimitHitAllLua(policies: readonly RateLimitStorePolicy[]): string {
   const distinct = [...new Set(policies)];
@@ -411,15 +413,34 @@ end
 `).join('');
   return `${lua.clock}local reads, checks = {}, {}
 ${scopes}local order = { ${policies.map((p) => distinct.indexOf(p) + 1).join(', ')} }
-local answers, denied = {}, false
-for i = 1, #order do
-  local answer = reads[order[i]](KEYS[2 * i - 1], tonumber(ARGV[i]), KEYS[2 * i], true)
-  answers[i] = answer
-  if answer[1] == 0 then denied = true end
+local n = #order
+local function hitAll(base)
+  local answers, denied = {}, false
+  for i = 1, n do
+    local j = base + i
+    local answer = reads[order[i]](KEYS[2 * j - 1], tonumber(ARGV[j]), KEYS[2 * j], true)
+    answers[i] = answer
+    if answer[1] == 0 then denied = true end
+  end
+  if denied then return answers end
+  for i = 1, n do
+    local j = base + i
+    answers[i] = checks[order[i]](KEYS[2 * j - 1], tonumber(ARGV[j]), KEYS[2 * j])
+  end
+  return answers
 end
-if denied then return answers end
-for i = 1, #order do answers[i] = checks[order[i]](KEYS[2 * i - 1], tonumber(ARGV[i]), KEYS[2 * i]) end
-return answers
+local replies = {}
+for s = 1, #ARGV / n do
+  local ok, reply = pcall(hitAll, (s - 1) * n)
+  if ok then
+    replies[s] = reply
+  elseif type(reply) == 'table' and reply.err then
+    replies[s] = reply
+  else
+    replies[s] = { err = 'ERR rate limit script: ' .. tostring(reply) }
+  end
+end
+return replies
 `;
 }
 

@@ -13,7 +13,7 @@ import type { RedisClient } from '../redis/index.js';
 import { BoundedMap } from './bounded-map.js';
 import { hitAllInGroups } from './hit-all.js';
 import { blockKeyOf, storageKeyHashTag } from './keys.js';
-import { batchScript, createBatchQueue, decodeCheck, type BatchScript, type ScriptReply } from './redis-batch-queue.js';
+import { batchScript, createBatchQueue, type BatchScript, type ScriptReply } from './redis-batch-queue.js';
 import { keysPerCheck, rateLimitBatchLua, rateLimitHitAllLua, rateLimitLua, rateLimitRefundLua } from './redis-scripts.js';
 import type {
   RateLimitStoreFeature, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult, StoreMultiCheck, StoreRefundResult,
@@ -128,7 +128,8 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     return status !== undefined && DOWN_STATES.has(status) ? status : undefined;
   };
 
-  const enqueue = createBatchQueue(client, { maxBatchSize, timeoutMs });
+  const queue = createBatchQueue(client, { maxBatchSize, timeoutMs });
+  const enqueue = queue.check;
 
   // hitAll scripts by the sequence of their checks' policies (ids of policy objects)
   const policyIds = new WeakMap<RateLimitStorePolicy, number>();
@@ -141,15 +142,14 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
       return n;
     }).join(',');
     let script = hitAllScripts.get(id);
-    if (script === undefined) hitAllScripts.set(id, (script = batchScript(rateLimitHitAllLua(policies), true)));
+    if (script === undefined) hitAllScripts.set(id, (script = batchScript(rateLimitHitAllLua(policies), true, true)));
     return script;
   };
-  /** One all-or-nothing script call for checks that share a slot (or a single server). */
-  const hitAllOnce = async (checks: readonly StoreMultiCheck[]): Promise<StoreCheckResult[]> => {
+  /** One all-or-nothing set for checks that share a slot (or a single server), batched with the turn's other sets. */
+  const hitAllOnce = (checks: readonly StoreMultiCheck[]): Promise<StoreCheckResult[]> => {
     const keys = checks.flatMap((c) => [c.key, blockKeyOf(c.key)]);
-    const replies = await runScript(client, hitAllScriptFor(checks.map((c) => c.policy)), keys, checks.map((c) => c.cost));
-    if (!Array.isArray(replies) || replies.length !== checks.length) throw new TypeError('unexpected reply to the rate limit hitAll script');
-    return (replies as ScriptReply[]).map(decodeCheck);
+    const script = hitAllScriptFor(checks.map((c) => c.policy));
+    return new Promise((resolve, reject) => queue.set(keys, checks.map((c) => c.cost), script, resolve, reject));
   };
   const refundOnce = async (key: string, units: number, policy: RateLimitStorePolicy): Promise<StoreRefundResult> => {
     const scripts = scriptsFor(policy);
@@ -177,7 +177,8 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     hitAll(checks: readonly StoreMultiCheck[]): Promise<StoreCheckResult[]> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
-      if (!cluster) return withDeadline(hitAllOnce(checks), timeoutMs, 'rate limit hitAll');
+      // the batch queue puts the deadline on each call
+      if (!cluster) return hitAllOnce(checks);
       // A script may only touch one slot: one all-or-nothing call per hash tag, refunds on a denial.
       const byTag = new Map<string, number[]>();
       checks.forEach((check, i) => {
@@ -187,7 +188,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
         else indexes.push(i);
       });
       const groups = [...byTag.values()].map((indexes) => ({ indexes, run: () => hitAllOnce(indexes.map((i) => checks[i]!)) }));
-      if (groups.length === 1) return withDeadline(hitAllOnce(checks), timeoutMs, 'rate limit hitAll');
+      if (groups.length === 1) return hitAllOnce(checks);
       return withDeadline(hitAllInGroups(checks, groups, (c) => refundOnce(c.key, c.cost, c.policy)), timeoutMs, 'rate limit hitAll');
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
