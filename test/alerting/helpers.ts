@@ -47,7 +47,9 @@ export function parsePrometheus(text: string): Sample[] {
       if (line.startsWith('# ') && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/.test(line)) throw new Error(`bad comment line: ${line}`);
       continue;
     }
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)( -?\d+)?$/.exec(line);
+    // prom-client 15 writes NaN as `Nan` (its default event-loop metrics before the first sample);
+    // Prometheus parses floats with Go's ParseFloat, which accepts any case, so the scrape is valid.
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?[0-9.eE+-]+|NaN|Nan|\+Inf|-Inf)( -?\d+)?$/.exec(line);
     if (!match) throw new Error(`bad sample line: ${line}`);
     const labels: Record<string, string> = {};
     if (match[3]) {
