@@ -135,6 +135,19 @@ describe('requestMetrics({ statusClass: true })', () => {
     }
   });
 
+  it('labels the opentelemetry histogram too, adding no series there', async () => {
+    const registry = new Registry();
+    const { server, base } = await listen(buildApp(express5, { registry, dialect: 'opentelemetry', statusClass: true }));
+    try {
+      await fetch(`${base}/users/1`);
+      await fetch(`${base}/fail`);
+      const counts = (await scrape(base)).filter((s) => s.name === 'http_server_request_duration_seconds_count');
+      assert.deepEqual(counts.map((s) => [s.labels.http_response_status_code, s.labels.status_class]).sort(), [['200', '2xx'], ['503', '5xx']]);
+    } finally {
+      server.close();
+    }
+  });
+
   it('is off by default: the 0.x histogram labels are method and route only', async () => {
     const registry = new Registry();
     const { server, base } = await listen(buildApp(express5, { registry }));
