@@ -65,8 +65,9 @@ export function getLogContextStore(): LogContextStore | undefined {
 }
 
 /**
- * The fields every record written now would carry: `requestId`, `userId` (once auth ran) and
- * the fields added with {@link setLogContext}. Empty outside a request.
+ * The fields every record written now would carry: `requestId`, `userId` (once auth ran), the
+ * fields added with {@link setLogContext}, and the trace (`trace_id`, `span_id`, `trace_flags`,
+ * `parent_span_id` without an SDK). Empty outside a request and a span.
  *
  * @example
  * ```ts
