@@ -230,15 +230,10 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   }
 
   /** A store without `hitAll`: one check at a time (each atomic), in order, refunds on a denial (hit-all.ts). */
-  const hitAllByRefund = (checks: StoreMultiCheck[], now: number): Promise<StoreCheckResult[]> => {
-    if (checks.length > 1 && store.refund === undefined) {
-      return Promise.reject(new TypeError(`rate limit store "${store.kind}" has neither hitAll nor refund, so it cannot check several policies all or nothing`));
-    }
-    return hitAllInGroups(checks, checks.map((c, i) => ({
-      indexes: [i],
-      run: async () => [await toPromise(c.cost === 1 ? store.check(c.key, c.policy, now) : store.check(c.key, c.policy, now, c.cost))],
-    })), (c) => toPromise(store.refund!(c.key, c.cost, c.policy)), async (c) => lookAsAnswer(await toPromise(store.info(c.key, c.policy)), c.cost));
-  };
+  const hitAllByRefund = (checks: StoreMultiCheck[], now: number): Promise<StoreCheckResult[]> => hitAllInGroups(checks, checks.map((c, i) => ({
+    indexes: [i],
+    run: async () => [await toPromise(c.cost === 1 ? store.check(c.key, c.policy, now) : store.check(c.key, c.policy, now, c.cost))],
+  })), (c) => toPromise(store.refund!(c.key, c.cost, c.policy)), async (c) => lookAsAnswer(await toPromise(store.info(c.key, c.policy)), c.cost));
 
   function hitAll(checks: readonly RateLimitCheck[]): MaybePromise<RateLimitMultiResult> {
     let storeChecks: StoreMultiCheck[];
@@ -252,6 +247,9 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
         seen.add(storageKey);
         return { key: storageKey, policy: callPolicy, cost: costOf(check) };
       });
+      if (storeChecks.length > 1 && store.hitAll === undefined && store.refund === undefined) {
+        throw new TypeError(`rate limit store "${store.kind}" has neither hitAll nor refund, so it cannot check several policies all or nothing`);
+      }
     } catch (error) {
       return Promise.reject(error);
     }
