@@ -52,6 +52,30 @@ describe('rate-limit: engine at the store boundary', function () {
     assert.equal((await limiter.info('user:6', { limit: 1 })).current, 0, 'a denied set charged nobody');
   });
 
+  it('memory: hit and hitAll answer synchronously (no promise per request), with cost and a dynamic policy', () => {
+    const limiter = createRateLimiter({ name: uniqueName(), redis: false, limit: 3, windowMs: 60_000 });
+    const one = limiter.hit('k', { cost: 2, limit: 4 });
+    assert.ok(!(one instanceof Promise));
+    assert.deepEqual([one.allowed, one.remaining, one.used, one.policy.limit], [true, 2, 2, 4]);
+    const all = limiter.hitAll([{ key: 'k', limit: 4, cost: 2 }, { key: 'j', cost: 4 }]);
+    assert.ok(!(all instanceof Promise));
+    assert.deepEqual([all.allowed, all.deniedIndex], [false, 1]);
+  });
+
+  it('storage keys: a per-call window counts under its own key, in the same hash tag (one cluster slot)', async () => {
+    const name = uniqueName();
+    const limiter = createRateLimiter({ name, redis: client, limit: 3, windowMs: 60_000 });
+    await limiter.check('user:1', { windowMs: 1000 });
+    await limiter.check('user:1', { blockMs: 5000, limit: 1 });
+    await limiter.check('user:1', { blockMs: 5000, limit: 1 });
+    const keys = (await client.keys(`rl:{${name}:*`)).sort();
+    assert.deepEqual(keys, [`rl:{${name}:k:user:1}:ll`, `rl:{${name}:k:user:1}:ll:1000`, `rl:{${name}:k:user:1}:ll:b`]);
+    const pttl = await client.pttl(`rl:{${name}:k:user:1}:ll:b`);
+    assert.ok(pttl > 4000 && pttl <= 5000, `block PX ${pttl}`);
+    await limiter.reset('user:1');
+    assert.equal(await client.exists(`rl:{${name}:k:user:1}:ll:b`), 0, 'reset lifts the block too');
+  });
+
   it('a store without the cost or block feature: a clear error, never a silently ignored cost', async () => {
     const limiter = createRateLimiter({ name: uniqueName(), store: legacyStore(false), limit: 3, windowMs: 60_000 });
     assert.equal((await limiter.check('k')).allowed, true, 'cost 1 works as before');
