@@ -26,39 +26,58 @@ import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 import { KitError } from '../errors/kit-error.js';
 import type { RedisClient } from '../redis/index.js';
-import { storageKeyHashTag } from './keys.js';
+import { blockKeyOf, storageKeyHashTag } from './keys.js';
 import { PACKED_REMAINING_UNIT } from './redis-scripts.js';
 import type { StoreCheckResult } from './types.js';
 
 /** An allowed check's packed integer, or `[allowed, remaining, retryAfterMs, resetAfterMs, current]`. */
 export type ScriptReply = number | [number, number, number, number, number];
 
-/** A batch script's text and SHA-1 (EVALSHA). */
+/** A batch script's text and SHA-1 (EVALSHA), and whether each check also sends its block key. */
 export interface BatchScript {
   lua: string;
   sha: string;
+  /** Each check's block key follows its key in KEYS (a policy with `blockMs`). */
+  withBlockKeys: boolean;
+  /** A hitAll script: each entry of the batch is a set of checks answered as an array. */
+  sets?: boolean;
 }
 
 /** The batch script of `lua`. */
-export const batchScript = (lua: string): BatchScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+export const batchScript = (lua: string, withBlockKeys = false, sets = false): BatchScript =>
+  ({ lua, sha: createHash('sha1').update(lua).digest('hex'), withBlockKeys, sets });
 
 /** Checks waiting for the next flush, for one policy (and, on a cluster, one hash tag). */
 interface Batch {
   script: BatchScript;
   keys: string[];
-  resolves: ((result: StoreCheckResult) => void)[];
+  /** One cost per check once a check of the batch costs other than 1 (ARGV); else absent: all 1. */
+  costs?: number[];
+  resolves: ((result: StoreCheckResult & StoreCheckResult[]) => void)[];
   rejects: ((error: unknown) => void)[];
   /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
   settled: boolean;
   deadline?: ReturnType<typeof setTimeout>;
 }
 
-/** Adds one check to the batch of its script (and slot); settles through `resolve`/`reject`. */
-export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void) => void;
+/** Adds one check (of `cost` units) to the batch of its script (and slot); settles through `resolve`/`reject`. */
+export type Enqueue = (key: string, script: BatchScript, resolve: (r: StoreCheckResult) => void, reject: (e: unknown) => void, cost?: number) => void;
+
+/**
+ * Adds one hitAll set to the batch of its script (one slot): `keys` are its (key, block key)
+ * pairs, `costs` one per check; settles with one answer per check.
+ */
+export type EnqueueSet = (keys: string[], costs: number[], script: BatchScript, resolve: (r: StoreCheckResult[]) => void, reject: (e: unknown) => void) => void;
+
+/** A store's queue: single checks, and hitAll sets (their own scripts, batched alike). */
+export interface BatchQueue {
+  check: Enqueue;
+  set: EnqueueSet;
+}
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith('NOSCRIPT');
 
-function decodeCheck(reply: ScriptReply): StoreCheckResult {
+export function decodeCheck(reply: ScriptReply): StoreCheckResult {
   if (typeof reply === 'number') {
     const remaining = Math.floor(reply / PACKED_REMAINING_UNIT);
     return { allowed: true, remaining, retryAfterMs: 0, resetAfterMs: reply - remaining * PACKED_REMAINING_UNIT };
@@ -81,15 +100,17 @@ function settle(batch: Batch, error: unknown, replies: unknown): void {
     for (const reject of rejects) reject(malformed);
     return;
   }
+  const sets = batch.script.sets === true;
   for (let i = 0; i < resolves.length; i++) {
-    const reply = replies[i] as ScriptReply | Error;
+    const reply = replies[i] as ScriptReply | ScriptReply[] | Error;
     if (reply instanceof Error) rejects[i]!(reply);
-    else resolves[i]!(decodeCheck(reply));
+    else if (sets) resolves[i]!((reply as ScriptReply[]).map(decodeCheck) as StoreCheckResult & StoreCheckResult[]);
+    else resolves[i]!(decodeCheck(reply as ScriptReply) as StoreCheckResult & StoreCheckResult[]);
   }
 }
 
 /** The queue of one store: batches flushed at `setImmediate`, each with a deadline of `timeoutMs`. */
-export function createBatchQueue(client: RedisClient, options: { maxBatchSize: number; timeoutMs: number }): Enqueue {
+export function createBatchQueue(client: RedisClient, options: { maxBatchSize: number; timeoutMs: number }): BatchQueue {
   const { maxBatchSize, timeoutMs } = options;
   const cluster = (client as { isCluster?: boolean }).isCluster === true;
   // The queue: on a single server one batch per policy; on a cluster one per policy and tag.
@@ -97,8 +118,9 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
   let flushScheduled = false;
 
   function send(batch: Batch, verb: 'EVALSHA' | 'EVAL'): void {
-    const { script, keys } = batch;
+    const { script, keys, costs } = batch;
     const args: (string | number)[] = [verb === 'EVALSHA' ? script.sha : script.lua, keys.length, ...keys];
+    if (costs !== undefined) for (const cost of costs) args.push(cost);
     const done = (error: Error | null | undefined, replies?: unknown): void => {
       if (error && verb === 'EVALSHA' && isNoScript(error)) send(batch, 'EVAL');
       else settle(batch, error ?? null, replies);
@@ -134,20 +156,38 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
     for (const batch of batches) dispatch(batch);
   }
 
-  return function enqueue(key, script, resolve, reject): void {
+  /** The open batch of `script` for the slot of `key`, a fresh one when full; flush scheduled. */
+  function batchFor(key: string, script: BatchScript): Batch {
     const slotKey: BatchScript | string = cluster ? `${script.sha}\n${storageKeyHashTag(key)}` : script;
     let batch = open.get(slotKey);
-    if (batch === undefined || batch.keys.length >= maxBatchSize) {
+    if (batch === undefined || batch.resolves.length >= maxBatchSize) {
       if (batch !== undefined) dispatch(batch); // full: send it now, start the next one
       batch = { script, keys: [], resolves: [], rejects: [], settled: false };
       open.set(slotKey, batch);
     }
-    batch.keys.push(key);
-    batch.resolves.push(resolve);
-    batch.rejects.push(reject);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
     }
+    return batch;
+  }
+
+  const check: Enqueue = (key, script, resolve, reject, cost = 1) => {
+    const batch = batchFor(key, script);
+    if (cost !== 1 && batch.costs === undefined) batch.costs = batch.resolves.map(() => 1);
+    batch.costs?.push(cost);
+    batch.keys.push(key);
+    if (script.withBlockKeys) batch.keys.push(blockKeyOf(key));
+    batch.resolves.push(resolve as (r: StoreCheckResult & StoreCheckResult[]) => void);
+    batch.rejects.push(reject);
   };
+  const set: EnqueueSet = (keys, costs, script, resolve, reject) => {
+    const batch = batchFor(keys[0]!, script);
+    const argv = (batch.costs ??= []);
+    for (const cost of costs) argv.push(cost);
+    for (const key of keys) batch.keys.push(key);
+    batch.resolves.push(resolve as (r: StoreCheckResult & StoreCheckResult[]) => void);
+    batch.rejects.push(reject);
+  };
+  return { check, set };
 }

@@ -10,13 +10,34 @@ import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/index.js';
+import { BoundedMap } from './bounded-map.js';
+import { hitAllInGroups } from './hit-all.js';
+import { blockKeyOf, storageKeyHashTag } from './keys.js';
 import { batchScript, createBatchQueue, type BatchScript, type ScriptReply } from './redis-batch-queue.js';
-import { rateLimitBatchLua, rateLimitLua } from './redis-scripts.js';
-import type { RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult } from './types.js';
+import { keysPerCheck, rateLimitBatchLua, rateLimitHitAllLua, rateLimitLua, rateLimitRefundLua } from './redis-scripts.js';
+import type {
+  RateLimitStoreFeature, RateLimitStorePolicy, RateLimitStore, StoreCheckResult, StoreInfoResult, StoreMultiCheck, StoreRefundResult,
+} from './types.js';
 
 interface PolicyScripts {
   batch: BatchScript;
   info: (key: string) => Promise<ScriptReply>;
+  /** Built on the first refund. */
+  refund?: BatchScript;
+}
+
+const FEATURES: readonly RateLimitStoreFeature[] = Object.freeze(['cost', 'block'] as const);
+/** Most hitAll scripts (one per sequence of policies) one store keeps. */
+const MAX_HIT_ALL_SCRIPTS = 256;
+
+/** Runs `script` once (EVALSHA; EVAL when the server lost it). A Cluster routes it by its first key. */
+async function runScript(client: RedisClient, script: BatchScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+  try {
+    return await client.evalsha(script.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(script.lua, keys.length, ...keys, ...args);
+    throw error;
+  }
 }
 
 /** Options of {@link createRedisStore}. */
@@ -95,7 +116,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     let scripts = scriptsByPolicy.get(policy);
     if (scripts === undefined) {
       const infoLua = rateLimitLua(policy, false);
-      scripts = { batch: batchScript(rateLimitBatchLua(policy)), info: infoCommand(client, infoLua) };
+      scripts = { batch: batchScript(rateLimitBatchLua(policy), keysPerCheck(policy) === 2), info: infoCommand(client, infoLua) };
       scriptsByPolicy.set(policy, scripts);
     }
     lastPolicy = policy;
@@ -107,16 +128,68 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     return status !== undefined && DOWN_STATES.has(status) ? status : undefined;
   };
 
-  const enqueue = createBatchQueue(client, { maxBatchSize, timeoutMs });
+  const queue = createBatchQueue(client, { maxBatchSize, timeoutMs });
+  const enqueue = queue.check;
+
+  // hitAll scripts by the sequence of their checks' policies (ids of policy objects)
+  const policyIds = new WeakMap<RateLimitStorePolicy, number>();
+  let nextPolicyId = 0;
+  const hitAllScripts = new BoundedMap<string, BatchScript>(MAX_HIT_ALL_SCRIPTS);
+  const hitAllScriptFor = (policies: RateLimitStorePolicy[]): BatchScript => {
+    const id = policies.map((policy) => {
+      let n = policyIds.get(policy);
+      if (n === undefined) policyIds.set(policy, (n = nextPolicyId++));
+      return n;
+    }).join(',');
+    let script = hitAllScripts.get(id);
+    if (script === undefined) hitAllScripts.set(id, (script = batchScript(rateLimitHitAllLua(policies), true, true)));
+    return script;
+  };
+  /** One all-or-nothing set for checks that share a slot (or a single server), batched with the turn's other sets. */
+  const hitAllOnce = (checks: readonly StoreMultiCheck[]): Promise<StoreCheckResult[]> => {
+    const keys = checks.flatMap((c) => [c.key, blockKeyOf(c.key)]);
+    const script = hitAllScriptFor(checks.map((c) => c.policy));
+    return new Promise((resolve, reject) => queue.set(keys, checks.map((c) => c.cost), script, resolve, reject));
+  };
+  const refundOnce = async (key: string, units: number, policy: RateLimitStorePolicy): Promise<StoreRefundResult> => {
+    const scripts = scriptsFor(policy);
+    scripts.refund ??= batchScript(rateLimitRefundLua(policy));
+    const reply = await runScript(client, scripts.refund, [key], [units]);
+    if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('unexpected reply to the rate limit refund script');
+    return { refunded: Number(reply[0]), remaining: Number(reply[1]) };
+  };
 
   return {
     kind: 'redis',
     client,
-    check(key: string, policy: RateLimitStorePolicy): Promise<StoreCheckResult> {
+    features: FEATURES,
+    check(key: string, policy: RateLimitStorePolicy, _now?: number, cost?: number): Promise<StoreCheckResult> {
       const status = down();
       if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
       const { batch } = scriptsFor(policy);
-      return new Promise((resolve, reject) => enqueue(key, batch, resolve, reject));
+      return new Promise((resolve, reject) => enqueue(key, batch, resolve, reject, cost));
+    },
+    refund(key: string, units: number, policy: RateLimitStorePolicy): Promise<StoreRefundResult> {
+      const status = down();
+      if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
+      return withDeadline(refundOnce(key, units, policy), timeoutMs, 'rate limit refund');
+    },
+    hitAll(checks: readonly StoreMultiCheck[]): Promise<StoreCheckResult[]> {
+      const status = down();
+      if (status !== undefined) return Promise.reject(new RedisNotReadyError(status));
+      // the batch queue puts the deadline on each call
+      if (!cluster) return hitAllOnce(checks);
+      // A script may only touch one slot: one all-or-nothing call per hash tag, refunds on a denial.
+      const byTag = new Map<string, number[]>();
+      checks.forEach((check, i) => {
+        const tag = storageKeyHashTag(check.key);
+        const indexes = byTag.get(tag);
+        if (indexes === undefined) byTag.set(tag, [i]);
+        else indexes.push(i);
+      });
+      const groups = [...byTag.values()].map((indexes) => ({ indexes, run: () => hitAllOnce(indexes.map((i) => checks[i]!)) }));
+      if (groups.length === 1) return hitAllOnce(checks);
+      return withDeadline(hitAllInGroups(checks, groups, (c) => refundOnce(c.key, c.cost, c.policy)), timeoutMs, 'rate limit hitAll');
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();
@@ -126,7 +199,7 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     async reset(key: string): Promise<void> {
       const status = down();
       if (status !== undefined) throw new RedisNotReadyError(status);
-      await withDeadline(client.del(key), timeoutMs, 'rate limit reset');
+      await withDeadline(client.del(key, blockKeyOf(key)), timeoutMs, 'rate limit reset');
     },
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { runAtomicity } from './atomicity.js';
+import { Redis } from 'ioredis';
+import { engineAtomicity, runAtomicity } from './atomicity.js';
 
 describe('rate-limit: atomicity across OS processes (single Redis)', function () {
   this.timeout(60_000);
@@ -7,4 +8,11 @@ describe('rate-limit: atomicity across OS processes (single Redis)', function ()
     const totals = await runAtomicity(process.env.TEST_REDIS_URL as string);
     assert.deepEqual(totals, { 'sliding-log': 100, 'sliding-window': 100, 'token-bucket': 100 });
   });
+
+  let client: Redis;
+  before(() => {
+    client = new Redis(process.env.TEST_REDIS_URL as string, { enableAutoPipelining: true });
+  });
+  after(() => client.quit());
+  engineAtomicity(() => process.env.TEST_REDIS_URL as string, () => client, true);
 });

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { Cluster } from 'ioredis';
 import { RATE_LIMIT_ALGORITHMS, createRateLimiter, rateLimitStorageKey } from '../../lib/rate-limit/index.js';
 import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
-import { runAtomicity } from './atomicity.js';
+import { engineAtomicity, runAtomicity } from './atomicity.js';
 import { commandCalls, uniqueName } from './helpers.js';
+import { engineContract } from './engine-suite.js';
 import { limiterContract } from './limiter-suite.js';
 
 describe('rate-limit: Redis Cluster (3 masters)', function () {
@@ -22,6 +23,7 @@ describe('rate-limit: Redis Cluster (3 masters)', function () {
   });
 
   limiterContract('Cluster store', () => ({ redis: cluster }));
+  engineContract('Cluster store', () => ({ redis: cluster }));
 
   it('spreads clients over the cluster while each key stays in one slot', async () => {
     const name = uniqueName('spread');
@@ -37,6 +39,10 @@ describe('rate-limit: Redis Cluster (3 masters)', function () {
   it('4 processes × 200 concurrent checks on one key with limit 100 → exactly 100 allowed, for every algorithm', async () => {
     const totals = await runAtomicity(JSON.stringify(handle.nodes));
     assert.deepEqual(totals, { 'sliding-log': 100, 'sliding-window': 100, 'token-bucket': 100 });
+  });
+
+  describe('engine atomicity across OS processes', () => {
+    engineAtomicity(() => JSON.stringify(handle.nodes), () => cluster, false);
   });
 
   const evalshaOnMasters = async () => (await Promise.all(cluster.nodes('master').map((node) => commandCalls(node, 'evalsha')))).reduce((a, b) => a + b, 0);

@@ -20,6 +20,7 @@ after(() => client.quit());
 limiterContract('memory store', () => ({ store: 'memory' }));
 limiterContract('Redis store', () => ({ redis: client }));
 engineContract('memory store', () => ({ store: 'memory' }));
+engineContract('Redis store', () => ({ redis: client }));
 
 describe('rate-limit: createRateLimiter', () => {
   it('validates options once, at creation, with a ConfigError', () => {
