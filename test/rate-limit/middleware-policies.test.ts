@@ -9,9 +9,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
 import express from 'express';
+import { Cluster, Redis } from 'ioredis';
 import request from 'supertest';
 import { ConfigError } from '../../lib/config/index.js';
 import { rateLimit, type RateLimitMiddlewareOptions, type RateLimitRequestInfo } from '../../lib/rate-limit/index.js';
+import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
 import { buildApp, uniqueName } from './helpers.js';
 
 /** Routes: /ok (200), /fail (500), /bad (400), /refund-twice (refunds twice, then 500), plus buildApp's. */
@@ -199,5 +201,24 @@ describe('rate-limit: rateLimit() per-request option checks', () => {
   });
 });
 
-policiesContract('memory', () => ({ redis: false }));
+describe('rate-limit: per-request options on Redis and a Redis Cluster', function () {
+  this.timeout(60_000);
+  let redis: Redis;
+  let handle: RedisClusterHandle;
+  let cluster: Cluster;
+  before(async () => {
+    redis = new Redis(process.env.TEST_REDIS_URL as string, { enableAutoPipelining: true });
+    handle = await startCluster();
+    cluster = new Cluster(handle.nodes, { enableAutoPipelining: true });
+    await cluster.ping();
+  });
+  after(async () => {
+    redis?.disconnect();
+    await cluster?.quit();
+    await handle?.stop();
+  });
+  policiesContract('memory', () => ({ redis: false }));
+  policiesContract('Redis', () => ({ redis }));
+  policiesContract('Redis Cluster', () => ({ redis: cluster }));
+});
 
