@@ -160,7 +160,7 @@ export function splitMiddlewareOptions(options: RateLimitMiddlewareOptions): {
   const issues: { variable: string; message: string }[] = [];
   if (settings.policies !== undefined) {
     for (const key of ['limit', 'windowMs'] as const) {
-      if (options[key] !== undefined) issues.push({ variable: key, message: 'give each policy its own limit and windowMs in "policies", not both' });
+      if (settings[key] !== undefined) issues.push({ variable: key, message: 'a function of the request belongs in each policy of "policies", not beside them' });
     }
     const names = settings.policies.map((p, i) => p.name ?? String(i));
     for (const [i, name] of names.entries()) if (names.indexOf(name) !== i) issues.push({ variable: `policies.${i}.name`, message: `"${name}" names two policies` });

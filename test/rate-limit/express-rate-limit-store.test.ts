@@ -79,6 +79,22 @@ function adapterContract(title: string, backend: () => Pick<RateLimiterOptions, 
       assert.deepEqual(logger.errors, []);
     });
 
+    it('with skipFailedRequests, decrement refunds failed requests through the limiter (atomic refund)', async () => {
+      const limiter = make();
+      const { app, logger } = erlApp(new ExpressRateLimitStore({ limiter }), { limit: 3, windowMs: 60_000, skipFailedRequests: true });
+      assert.deepEqual(await statusesOf(app, '/fail', 'a', 6), [500, 500, 500, 500, 500, 500]);
+      assert.deepEqual(await statusesOf(app, '/ok', 'a', 4), [200, 200, 200, 429]);
+      assert.equal((await limiter.info('a')).current, 3);
+      assert.deepEqual(logger.errors, []);
+    });
+
+    it('with skipSuccessfulRequests, only failures count', async () => {
+      const limiter = make();
+      const { app } = erlApp(new ExpressRateLimitStore({ limiter }), { limit: 3, windowMs: 60_000, skipSuccessfulRequests: true });
+      assert.deepEqual(await statusesOf(app, '/ok', 'a', 5), [200, 200, 200, 200, 200]);
+      assert.deepEqual(await statusesOf(app, '/fail', 'a', 4), [500, 500, 500, 429]);
+    });
+
     it('rejects a limit or windowMs that differs from the limiter\'s with a ConfigError at init, and fails every request', async () => {
       const limiter = make();
       const { app, logger } = erlApp(new ExpressRateLimitStore({ limiter }), { limit: 5, windowMs: 1000 });
