@@ -4,7 +4,7 @@
  */
 import { KitError, isKitError } from '../errors/kit-error.js';
 import { BoundedMap } from './bounded-map.js';
-import { hitAllInGroups } from './hit-all.js';
+import { hitAllInGroups, lookAsAnswer } from './hit-all.js';
 import { rateLimitStorageKey } from './keys.js';
 import { resolveLimiterOptions, type RateLimiterOptions } from './limiter-options.js';
 import {
@@ -229,16 +229,11 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     return answer.then((r) => toResult(storageKey, r, Date.now(), callPolicy, cost), (error: unknown) => Promise.reject(storeError(store, error)));
   }
 
-  /** A store without `hitAll`: one check at a time (each atomic), refunds on a denial. */
-  const hitAllByRefund = (checks: StoreMultiCheck[], now: number): Promise<StoreCheckResult[]> => {
-    if (checks.length > 1 && store.refund === undefined) {
-      return Promise.reject(new TypeError(`rate limit store "${store.kind}" has neither hitAll nor refund, so it cannot check several policies all or nothing`));
-    }
-    return hitAllInGroups(checks, checks.map((c, i) => ({
-      indexes: [i],
-      run: async () => [await toPromise(c.cost === 1 ? store.check(c.key, c.policy, now) : store.check(c.key, c.policy, now, c.cost))],
-    })), (c) => toPromise(store.refund!(c.key, c.cost, c.policy)));
-  };
+  /** A store without `hitAll`: one check at a time (each atomic), in order, refunds on a denial (hit-all.ts). */
+  const hitAllByRefund = (checks: StoreMultiCheck[], now: number): Promise<StoreCheckResult[]> => hitAllInGroups(checks, checks.map((c, i) => ({
+    indexes: [i],
+    run: async () => [await toPromise(c.cost === 1 ? store.check(c.key, c.policy, now) : store.check(c.key, c.policy, now, c.cost))],
+  })), (c) => toPromise(store.refund!(c.key, c.cost, c.policy)), async (c) => lookAsAnswer(await toPromise(store.info(c.key, c.policy)), c.cost));
 
   function hitAll(checks: readonly RateLimitCheck[]): MaybePromise<RateLimitMultiResult> {
     let storeChecks: StoreMultiCheck[];
@@ -252,6 +247,9 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
         seen.add(storageKey);
         return { key: storageKey, policy: callPolicy, cost: costOf(check) };
       });
+      if (storeChecks.length > 1 && store.hitAll === undefined && store.refund === undefined) {
+        throw new TypeError(`rate limit store "${store.kind}" has neither hitAll nor refund, so it cannot check several policies all or nothing`);
+      }
     } catch (error) {
       return Promise.reject(error);
     }

@@ -11,7 +11,7 @@ import { parseOptions } from '../config/settings.js';
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/index.js';
 import { BoundedMap } from './bounded-map.js';
-import { hitAllInGroups } from './hit-all.js';
+import { hitAllInGroups, lookAsAnswer } from './hit-all.js';
 import { blockKeyOf, storageKeyHashTag } from './keys.js';
 import { batchScript, createBatchQueue, type BatchScript, type ScriptReply } from './redis-batch-queue.js';
 import { keysPerCheck, rateLimitBatchLua, rateLimitHitAllLua, rateLimitLua, rateLimitRefundLua } from './redis-scripts.js';
@@ -24,6 +24,8 @@ interface PolicyScripts {
   info: (key: string) => Promise<ScriptReply>;
   /** Built on the first refund. */
   refund?: BatchScript;
+  /** The read script as EVALSHA (a Cluster's auto-pipeline refuses custom commands under concurrency). */
+  look?: BatchScript;
 }
 
 const FEATURES: readonly RateLimitStoreFeature[] = Object.freeze(['cost', 'block'] as const);
@@ -159,6 +161,12 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
     return { refunded: Number(reply[0]), remaining: Number(reply[1]) };
   };
 
+  const lookOnce = async (key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> => {
+    const scripts = scriptsFor(policy);
+    scripts.look ??= batchScript(rateLimitLua(policy, false));
+    return decodeInfo(await runScript(client, scripts.look, [key], []) as ScriptReply);
+  };
+
   return {
     kind: 'redis',
     client,
@@ -189,7 +197,8 @@ export function createRedisStore(client: RedisClient, options: RedisStoreOptions
       });
       const groups = [...byTag.values()].map((indexes) => ({ indexes, run: () => hitAllOnce(indexes.map((i) => checks[i]!)) }));
       if (groups.length === 1) return hitAllOnce(checks);
-      return withDeadline(hitAllInGroups(checks, groups, (c) => refundOnce(c.key, c.cost, c.policy)), timeoutMs, 'rate limit hitAll');
+      return withDeadline(hitAllInGroups(checks, groups, (c) => refundOnce(c.key, c.cost, c.policy),
+        async (c) => lookAsAnswer(await lookOnce(c.key, c.policy), c.cost)), timeoutMs, 'rate limit hitAll');
     },
     info(key: string, policy: RateLimitStorePolicy): Promise<StoreInfoResult> {
       const status = down();

@@ -62,6 +62,26 @@ describe('rate-limit: a slow or stopped Redis', function () {
     assert.equal(after.allowed, true);
   });
 
+  it('CLIENT PAUSE: refund, hitAll (one server) and a cost check fail at the deadline too, and nothing is charged twice after', async () => {
+    const l = limiter(5);
+    assert.equal((await l.check('r', { cost: 2 })).remaining, 3);
+    const unpause = await pauseWrites(admin);
+    try {
+      const started = Date.now();
+      const settled = await Promise.allSettled([l.refund('r', 2), l.checkAll([{ key: 'r' }, { key: 's', limit: 9 }]), l.check('r', { cost: 2 }), l.check('b', { blockMs: 1000 })]);
+      const elapsed = Date.now() - started;
+      assert.deepEqual(settled.map((s) => s.status), ['rejected', 'rejected', 'rejected', 'rejected']);
+      for (const s of settled) assert.ok(isUnavailable((s as PromiseRejectedResult).reason), String((s as PromiseRejectedResult).reason));
+      assert.ok(elapsed < 4000, `answered after ${elapsed} ms, not after the 8 s pause`);
+    } finally {
+      await unpause();
+    }
+    // the timed-out calls still ran once Redis resumed (it had queued them), each exactly once:
+    // 2 charged, refund −2, hitAll +1, cost check +2 (info is queued behind them on the connection)
+    const after = await l.info('r');
+    assert.equal(after.current, 2 - 2 + 1 + 2, `counted ${after.current}`);
+  });
+
   it("SIGSTOP: 'open' passes and 'closed' answers 503 within the deadline; both count the failures", async () => {
     const middlewares = {
       open: rateLimit({ limiter: limiter(), onStoreError: 'open' }),
