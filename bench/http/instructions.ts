@@ -3,19 +3,20 @@
  * for a before/after on a shared, loaded host, where wall-clock and even CPU-time figures move
  * by ±10 µs between runs. The count barely depends on other load.
  *
- * Each kind runs twice under `valgrind --tool=callgrind` (node, the bundled server of
- * instructions-server.ts): once answering `--warmup` requests, once `--warmup` + `--requests`,
- * the same request sequence (keep-alive, `--connections` at a time, one token per user as in
- * run.ts). Instructions per request = the difference of the two totals / `--requests`, so
- * startup, module loading and the warm-up (JIT tiers) cancel out. Counts include every thread
- * of the server process (V8's compiler and GC helpers too).
+ * Each kind runs once under `valgrind --tool=callgrind` (node, the server of
+ * instructions-server.ts bundled with esbuild, no keepNames: as the published build): `--warmup`
+ * requests first (module loading and JIT tiers are not counted), then `--windows` times the
+ * counters are zeroed, `--requests` requests sent and the counters read with callgrind_control
+ * (every thread of the server process: V8's compiler and GC helpers too). Requests go
+ * keep-alive, `--connections` at a time, one token per user as in run.ts. The smallest window
+ * is reported (the windows differ by well under 1 %).
  *
  *   flock /tmp/epk-bench.lock npx tsx bench/http/instructions.ts [--kinds floor,kit]
- *     [--requests 2000] [--warmup 1000] [--connections 8] [--users 100] [--redis] [--entry <server.ts>]
+ *     [--requests 1000] [--warmup 500] [--windows 2] [--connections 8] [--users 100] [--redis] [--entry <server.ts>]
  *
  * Kinds: `bare`, `floor`, `kit` (the main table's GET /hello; memory store unless `--redis`),
  * `budget-bare` and `layer:<id>` (the budget's POST /hello with its token kind).
- * Slow: ~1–2 min per kind on the 2-core host (valgrind runs node ~50× slower).
+ * Slow: a few minutes per kind on the loaded 2-core host (valgrind runs node ~50× slower).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -29,8 +30,9 @@ import { BUDGET_BODY, LAYER_VARIANTS, publicKeyPairs, type TokenKind } from './l
 const { values } = parseArgs({
   options: {
     kinds: { type: 'string', default: 'floor,kit' },
-    requests: { type: 'string', default: '2000' },
-    warmup: { type: 'string', default: '1000' },
+    requests: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '500' },
+    windows: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
     users: { type: 'string', default: '100' },
     redis: { type: 'boolean', default: false },
@@ -108,10 +110,32 @@ async function drive(port: number, plan: Plan, count: number): Promise<void> {
   agent.destroy();
 }
 
-/** Total instructions of one server process answering `count` requests. */
-async function countInstructions(kind: string, count: number, run: string): Promise<number> {
+/** callgrind_control on the running server: zero its counters, or read their total (every thread). */
+function control(pid: number, action: '-z' | '-e'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ctl = spawn('callgrind_control', action === '-e' ? ['-e', 'Ir', String(pid)] : ['-z', String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ctl.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    ctl.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`callgrind_control ${action} ${pid}: exit ${code}\n${out}`));
+      if (action === '-z') return resolve(0);
+      const threads = [...out.matchAll(/^\s*Th\s+\d+\s+([\d,]+)\s*$/gm)].map((m) => Number(m[1]!.replaceAll(',', '')));
+      if (threads.length === 0) return reject(new Error(`callgrind_control: no totals in\n${out}`));
+      resolve(threads.reduce((a, b) => a + b, 0));
+    });
+  });
+}
+
+/**
+ * Instructions per request of one server process: warm-up, then `windows` times: counters
+ * zeroed, `requests` requests, counters read (callgrind_control, through vgdb).
+ */
+async function countInstructions(kind: string, run: string, windows: number): Promise<number[]> {
   const env = { ...process.env, BENCH_JWT_SECRET: secret, BENCH_RS256_PUBLIC_KEY: pairs.RS256.publicKeyPem, BENCH_ES256_PUBLIC_KEY: pairs.ES256.publicKeyPem, BENCH_LOG_FILE: `${tmp}/${run}.log`, BENCH_LOG_DIR: `${tmp}/${run}`, BENCH_REDIS_URL: redis?.url ?? '' };
-  const argv = values.valgrind === 'off' ? [process.execPath, bundle, kind] : ['valgrind', '--tool=callgrind', `--callgrind-out-file=${tmp}/${run}.callgrind`, process.execPath, bundle, kind];
+  const valgrind = values.valgrind !== 'off';
+  const argv = valgrind ? ['valgrind', '--tool=callgrind', `--callgrind-out-file=${tmp}/${run}.callgrind`, process.execPath, bundle, kind] : [process.execPath, bundle, kind];
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -127,23 +151,28 @@ async function countInstructions(kind: string, count: number, run: string): Prom
     });
     child.on('exit', (code) => reject(new Error(`${kind} exited (${code}) before listening:\n${stderr}`)));
   });
-  await drive(port, planOf(kind), count);
+  const plan = planOf(kind);
+  await drive(port, plan, warmup);
+  const perRequest: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    if (valgrind) await control(child.pid!, '-z');
+    await drive(port, plan, requests);
+    perRequest.push(valgrind ? (await control(child.pid!, '-e')) / requests : 0);
+  }
   child.stdin.write('exit\n');
   const code = await exited;
-  const collected = values.valgrind === 'off' ? ['', '0'] : /Collected : (\d+)/.exec(stderr);
-  if (code !== 0 || !collected) throw new Error(`${kind}: exit ${code}, no instruction count:\n${stderr.slice(-2000)}`);
-  return Number(collected[1]);
+  if (code !== 0) throw new Error(`${kind}: exit ${code}:\n${stderr.slice(-2000)}`);
+  return perRequest;
 }
 
 const started = Date.now();
 const results: Array<{ kind: string; perRequest: number }> = [];
 for (const kind of kinds) {
   const safe = kind.replace(/[^a-zA-Z0-9-]+/g, '_');
-  const base = await countInstructions(kind, warmup, `${safe}-base`);
-  const total = await countInstructions(kind, warmup + requests, `${safe}-total`);
-  const perRequest = (total - base) / requests;
+  const windows = await countInstructions(kind, safe, Number(values.windows));
+  const perRequest = Math.min(...windows);
   results.push({ kind, perRequest });
-  process.stdout.write(`${kind}: ${Math.round(perRequest).toLocaleString('en-US')} instructions/request (${base.toLocaleString('en-US')} after ${warmup}, ${total.toLocaleString('en-US')} after ${warmup + requests})\n`);
+  process.stdout.write(`${kind}: ${Math.round(perRequest).toLocaleString('en-US')} instructions/request (windows: ${windows.map((w) => Math.round(w).toLocaleString('en-US')).join(', ')})\n`);
 }
 const floor = results.find((r) => r.kind === 'floor');
 const bare = results.find((r) => r.kind === 'bare' || r.kind === 'budget-bare');
@@ -154,5 +183,5 @@ for (const r of results) {
   if (bare) cells.push(Math.round(r.perRequest - bare.perRequest).toLocaleString('en-US'));
   process.stdout.write(`| ${cells.join(' | ')} |\n`);
 }
-process.stdout.write(`\n${requests} requests after ${warmup} warm-up, ${connections} connections${redis ? ', Redis' : ', memory store'}; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
+process.stdout.write(`\n${requests} requests per window (the smallest of ${values.windows} windows is shown) after ${warmup} warm-up, ${connections} connections${redis ? ', Redis' : ', memory store'}; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
 await redis?.stop();

@@ -29,11 +29,22 @@ const EC_CURVE: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decoded bytes of a canonical base64url segment (what jose accepts and nothing looser). */
-function segmentBytes(segment: string): Buffer | undefined {
+// The 6-bit value of each base64url character (by char code), for the canonical check.
+const BASE64URL_VALUE = new Uint8Array(128);
+for (const [index, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) BASE64URL_VALUE[char.charCodeAt(0)] = index;
+
+/**
+ * Decoded bytes of a canonical base64url segment (what jose accepts and nothing looser).
+ * Canonical, without re-encoding the bytes to compare: no padding, a length that is not 1
+ * modulo 4 (6 bits make no byte), and the bits of the last character that encode no byte are 0
+ * (the low 4 bits when 2 characters remain, the low 2 when 3 do).
+ */
+export function segmentBytes(segment: string): Buffer | undefined {
   if (!BASE64URL.test(segment)) return undefined;
-  const bytes = Buffer.from(segment, 'base64url');
-  return bytes.toString('base64url') === segment ? bytes : undefined;
+  const rest = segment.length & 3;
+  if (rest === 1) return undefined;
+  if (rest !== 0 && (BASE64URL_VALUE[segment.charCodeAt(segment.length - 1)]! & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  return Buffer.from(segment, 'base64url');
 }
 
 /** jose's `isObject`: a plain object (JSON.parse only makes those, arrays and primitives). */
@@ -88,7 +99,7 @@ function claimsAcceptable(claims: Record<string, unknown>, rules: FastClaimRules
   if (rules.issuer !== undefined && (!Object.hasOwn(claims, 'iss') || iss !== rules.issuer)) return false;
   const now = Math.floor(Date.now() / 1000);
   const tolerance = rules.toleranceSeconds;
-  for (const value of [iat, nbf, exp]) if (value !== undefined && typeof value !== 'number') return false;
+  if ((iat !== undefined && typeof iat !== 'number') || (nbf !== undefined && typeof nbf !== 'number') || (exp !== undefined && typeof exp !== 'number')) return false;
   if (typeof nbf === 'number' && !(nbf <= now + tolerance)) return false;
   if (typeof exp === 'number' && !(exp > now - tolerance)) return false;
   return true;

@@ -81,20 +81,24 @@ export class RequestAuth implements AuthContext {
   readonly payload: JWTPayload;
   // Decoded on first read: most requests never look at it.
   #header: ProtectedHeaderParameters | undefined;
-  // Defined in the constructor, not enumerable: `JSON.stringify(req.auth)` stays { payload }.
-  declare readonly user: KitUser;
+  // A private field behind a getter (not an own property): `JSON.stringify(req.auth)` and
+  // `console.log(req.auth)` never show it, and no defineProperty runs per request.
+  readonly #user: KitUser;
   readonly actAsUserId?: string;
 
   constructor(token: string, payload: JWTPayload, user: KitUser, actAsUserId?: string) {
     this.#token = token;
     this.payload = payload;
-    Object.defineProperty(this, 'user', { value: user, enumerable: false });
+    this.#user = user;
     if (actAsUserId !== undefined) this.actAsUserId = actAsUserId;
-    Object.defineProperty(this, REQUEST_AUTH_BRAND, { value: true });
   }
 
   get token(): string {
     return this.#token;
+  }
+
+  get user(): KitUser {
+    return this.#user;
   }
 
   get header(): ProtectedHeaderParameters {
@@ -107,6 +111,10 @@ export class RequestAuth implements AuthContext {
     return { payload: this.payload, header: this.header, ...(this.actAsUserId !== undefined ? { actAsUserId: this.actAsUserId } : {}) };
   }
 }
+
+// The brand lives on the prototype (read by authOf() through the chain): one property for
+// every instance instead of a defineProperty per request.
+Object.defineProperty(RequestAuth.prototype, REQUEST_AUTH_BRAND, { value: true });
 
 /**
  * The kit's authentication of `req` (set by `requireUser()` and the other auth

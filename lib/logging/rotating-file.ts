@@ -167,17 +167,15 @@ export class RotatingFileTransport extends TransportStream {
    */
   private followPath(): void {
     if (this.fd === undefined) return this.open();
-    let current: number | undefined;
-    try {
-      current = statSync(this.filename).ino;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (current !== this.inode) {
+    // One stat of the path per batch: when it is still our file (same inode), its size is our
+    // descriptor's size too, so no fstat is needed (one syscall per batch, i.e. per request
+    // when each event-loop turn finishes one response).
+    const current = statSync(this.filename, { throwIfNoEntry: false });
+    if (current?.ino !== this.inode) {
       this.closeFd();
       return this.open();
     }
-    this.size = fstatSync(this.fd).size;
+    this.size = current.size;
   }
 
   private closeFd(): void {

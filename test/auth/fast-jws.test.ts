@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
+import { segmentBytes } from '../../lib/auth/fast-jws.js';
 import { buildJwtVerifier, synchronousVerification, type JwtVerifier } from '../../lib/auth/verifier.js';
 import { HttpError } from '../../lib/errors/index.js';
 import { startJwksServer, TEST_HS_SECRET, type JwksServer } from '../support/jwt.js';
@@ -215,5 +216,29 @@ describe('auth fast path (node:crypto) agrees with jose', function () {
       const forged = `${header}.${payload}.${b64(signBytes(alg, `${header}.${payload}`, 'other-key'))}`;
       assert.deepEqual(await verdict(fast, forged), await verdict(jose, forged), alg);
     }
+  });
+
+  it('takes a base64url segment as canonical exactly when re-encoding its bytes gives it back', () => {
+    const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'];
+    const segment = fc.oneof(
+      fc.array(fc.constantFrom(...alphabet), { maxLength: 13 }).map((chars) => chars.join('')),
+      fc.array(fc.constantFrom(...alphabet, '=', '+', '/', '.', ' '), { maxLength: 9 }).map((chars) => chars.join('')),
+      fc.uint8Array({ maxLength: 10 }).map((bytes) => Buffer.from(bytes).toString('base64url')),
+    );
+    let canonical = 0;
+    fc.assert(
+      fc.property(segment, (text) => {
+        const bytes = Buffer.from(text, 'base64url');
+        const expected = /^[A-Za-z0-9_-]*$/.test(text) && bytes.toString('base64url') === text;
+        const got = segmentBytes(text);
+        assert.equal(got !== undefined, expected, JSON.stringify(text));
+        if (got) {
+          assert.deepEqual(got, bytes);
+          canonical += 1;
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    assert.ok(canonical > 1000, `only ${canonical} canonical segments`);
   });
 });
