@@ -23,6 +23,8 @@ const LIMIT = 1_000_000;
 const WINDOW_MS = 1000;
 const ALGORITHMS = ['sliding-log', 'sliding-window', 'token-bucket'] as const;
 const GOAL = 0.9;
+/** `memory,redis` (default) or one of them. */
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'memory,redis').split(',') as ('memory' | 'redis')[];
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -45,9 +47,9 @@ async function main(): Promise<void> {
   try {
     const contenders: Record<string, (key: string) => Promise<unknown>> = {};
     for (const algorithm of ALGORITHMS) {
-      for (const backend of ['memory', 'redis'] as const) {
+      for (const backend of BACKENDS) {
         const where = backend === 'memory' ? { redis: false as const } : { redis: client };
-        const make = (mod: Module, label: string) => mod.createRateLimiter({ name: `${backend}-${label}-${algorithm}`, ...where, algorithm, limit: LIMIT, windowMs: WINDOW_MS });
+        const make = (mod: Module, label: string) => mod.createRateLimiter({ name: `${backend}-${label}-${algorithm}`, ...where, algorithm, limit: LIMIT, windowMs: WINDOW_MS, ...(backend === 'redis' ? { timeoutMs: 60_000 } : {}) });
         const plain = make(after, 'plain');
         const dynamic = make(after, 'dynamic');
         const cost = make(after, 'cost');
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
     console.log('| backend | algorithm | plain | dynamic | cost 2 | dynamic/plain | cost/plain |' + (before ? ' plain after/before |' : ''));
     console.log('|---|---|---|---|---|---|---|' + (before ? '---|' : ''));
     const targets: string[] = [];
-    for (const backend of ['memory', 'redis'] as const) {
+    for (const backend of BACKENDS) {
       const worst = { dynamic: Infinity, cost: Infinity, before: Infinity };
       for (const algorithm of ALGORITHMS) {
         const p = `${backend} ${algorithm}`;

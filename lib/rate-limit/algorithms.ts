@@ -57,10 +57,16 @@ export function slidingLog(state: SlidingLogState, policy: RateLimitStorePolicy,
   const { limit, windowMs } = policy;
   expireLog(state, now - windowMs);
   if (consume && cost > 0 && state.count + cost <= limit) {
-    while (state.count + cost > state.times.length) grow(state, limit);
-    const size = state.times.length;
-    for (let i = 0; i < cost; i++) state.times[(state.head + state.count + i) % size] = now;
-    state.count += cost;
+    if (cost === 1) {
+      if (state.count === state.times.length) grow(state, limit);
+      state.times[(state.head + state.count) % state.times.length] = now;
+      state.count++;
+    } else {
+      while (state.count + cost > state.times.length) grow(state, limit);
+      const size = state.times.length;
+      for (let i = 0; i < cost; i++) state.times[(state.head + state.count + i) % size] = now;
+      state.count += cost;
+    }
     // the newest entry is now: the log is empty one window later
     return { allowed: true, remaining: limit - state.count, retryAfterMs: 0, resetAfterMs: Math.ceil(windowMs), current: state.count };
   }

@@ -160,9 +160,16 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     }
     return storageKey;
   };
+  // The common dynamic policy is a per-plan limit alone: found by number, no id string built.
+  const byLimit = new BoundedMap<number, RateLimitStorePolicy>(MAX_POLICIES);
   const policyOf = (call: RateLimitCallOptions | undefined): RateLimitStorePolicy => {
     if (call === undefined) return policy;
     const callLimit = call.limit ?? limit;
+    if (call.windowMs === undefined && call.blockMs === undefined) {
+      if (callLimit === limit) return policy;
+      const known = byLimit.get(callLimit);
+      if (known !== undefined) return known;
+    }
     const callWindowMs = call.windowMs ?? windowMs;
     const callBlockMs = call.blockMs ?? blockMs;
     if (callLimit === limit && callWindowMs === windowMs && callBlockMs === blockMs) return policy;
@@ -177,6 +184,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       const callCapacity = algorithm === 'token-bucket' && capacity !== limit ? capacity : callLimit;
       dynamic = Object.freeze({ algorithm, limit: callLimit, windowMs: callWindowMs, capacity: callCapacity, blockMs: callBlockMs });
       policies.set(id, dynamic);
+      if (callWindowMs === windowMs && callBlockMs === blockMs) byLimit.set(callLimit, dynamic);
     }
     return dynamic;
   };
@@ -203,12 +211,16 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
 
   function hit(key: string, call?: RateLimitCallOptions): MaybePromise<RateLimitResult> {
     let storageKey: string;
-    let callPolicy: RateLimitStorePolicy;
-    let cost: number;
+    let callPolicy = policy;
+    let cost = 1;
     try {
-      callPolicy = policyOf(call);
-      storageKey = storageKeyOf(key, callPolicy);
-      cost = costOf(call);
+      if (call === undefined) {
+        storageKey = keyOf(key); // the plain path: the limiter's policy, one unit
+      } else {
+        callPolicy = policyOf(call);
+        storageKey = storageKeyOf(key, callPolicy);
+        cost = costOf(call);
+      }
     } catch (error) {
       return Promise.reject(error);
     }

@@ -137,7 +137,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
       }
       const answer = applyAlgorithm(entry, policy, now, true, cost);
       if (answer.allowed) {
-        if (answer.resetAfterMs > 0) entry.expiresAt = Math.max(entry.expiresAt, now + answer.resetAfterMs);
+        entry.expiresAt = now + answer.resetAfterMs;
+        // a block set by a blocking policy outlives the counters
+        if (entry.blockedUntil !== undefined && entry.blockedUntil > entry.expiresAt) entry.expiresAt = entry.blockedUntil;
         return answer;
       }
       return policy.blockMs ? penalize(entry, policy, now, answer) : answer;

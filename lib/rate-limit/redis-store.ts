@@ -4,6 +4,13 @@
  * (redis-batch-queue.ts). Every call has a deadline (`timeoutMs`): a paused or stopped Redis
  * fails checks with `ERR_STORE_UNAVAILABLE` instead of holding requests. While ioredis
  * reconnects, calls fail at once instead of queueing.
+ *
+ * Beyond one unit per check: a cost rides in the batch's ARGV (absent on the plain path); a
+ * blocking policy sends each key's `<key>:b` along; `hitAll` sets are batched like checks (one
+ * script call per turn on one server, all or nothing per set); on a Cluster a set whose keys
+ * span slots is checked slot by slot in order, with refunds on a denial (hit-all.ts); `refund`
+ * is one script call. Dynamic policies are policy objects interned by the limiter: one script
+ * per distinct (limit, window, block), so keep their number small (plans, not per-user values).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';

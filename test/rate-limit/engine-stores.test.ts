@@ -4,6 +4,7 @@
  * store lacking cost, block, refund or hitAll (a clear error, or the in-order fallback).
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { ConfigError } from '../../lib/config/index.js';
 import {
@@ -60,6 +61,25 @@ describe('rate-limit: engine at the store boundary', function () {
     const all = limiter.hitAll([{ key: 'k', limit: 4, cost: 2 }, { key: 'j', cost: 4 }]);
     assert.ok(!(all instanceof Promise));
     assert.deepEqual([all.allowed, all.deniedIndex], [false, 1]);
+  });
+
+  it('fast-check: hostile per-call values (any type, NaN, ±Infinity, huge) never throw synchronously and never charge when refused', async () => {
+    const limiter = createRateLimiter({ name: uniqueName(), redis: client, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
+    const hostile = fc.oneof(fc.anything(), fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 2 ** 53, -0, 1e6 + 1), fc.integer());
+    await fc.assert(fc.asyncProperty(hostile, hostile, hostile, async (cost, limit, windowMs) => {
+      const key = `h-${Math.random()}`;
+      let answer: unknown;
+      assert.doesNotThrow(() => {
+        answer = limiter.hit(key, { cost, limit, windowMs } as never);
+      });
+      try {
+        const result = await answer as { allowed: boolean; remaining: number; used: number };
+        assert.ok(result.remaining >= 0 && result.used >= 0);
+      } catch (error) {
+        assert.ok(error instanceof RangeError || error instanceof TypeError, String(error));
+        assert.equal((await limiter.info(key)).current, 0, 'a refused call charged nothing');
+      }
+    }), { numRuns: 200 });
   });
 
   it('storage keys: a per-call window counts under its own key, in the same hash tag (one cluster slot)', async () => {
