@@ -5,13 +5,11 @@
 import assert from 'node:assert/strict';
 import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit as expressRateLimit, type Options as ErlOptions, type Store } from 'express-rate-limit';
-import { Cluster, Redis } from 'ioredis';
 import request from 'supertest';
 import { ConfigError } from '../../lib/config/index.js';
 import { isKitError } from '../../lib/errors/index.js';
 import { createRateLimiter, ExpressRateLimitStore, type RateLimiter, type RateLimiterOptions } from '../../lib/rate-limit/index.js';
-import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
-import { uniqueName } from './helpers.js';
+import { redisAndCluster, uniqueName } from './helpers.js';
 
 /** express-rate-limit's logger, kept (its store-init and decrement errors land here). */
 function recordingLogger() {
@@ -115,21 +113,7 @@ function adapterContract(title: string, backend: () => Pick<RateLimiterOptions, 
 
 describe('rate-limit: ExpressRateLimitStore (express-rate-limit v8)', function () {
   this.timeout(60_000);
-  let redis: Redis;
-  let handle: RedisClusterHandle;
-  let cluster: Cluster;
-
-  before(async () => {
-    redis = new Redis(process.env.TEST_REDIS_URL as string, { enableAutoPipelining: true });
-    handle = await startCluster();
-    cluster = new Cluster(handle.nodes, { enableAutoPipelining: true });
-    await cluster.ping();
-  });
-  after(async () => {
-    redis?.disconnect();
-    await cluster?.quit();
-    await handle?.stop();
-  });
+  const backends = redisAndCluster();
 
   it('is an express-rate-limit Store (type and options checked at construction)', () => {
     const store: Store = new ExpressRateLimitStore({ limiter: createRateLimiter({ name: uniqueName(), redis: false, limit: 1, windowMs: 1000 }) });
@@ -138,6 +122,6 @@ describe('rate-limit: ExpressRateLimitStore (express-rate-limit v8)', function (
   });
 
   adapterContract('memory', () => ({ redis: false }));
-  adapterContract('Redis', () => ({ redis }));
-  adapterContract('Redis Cluster', () => ({ redis: cluster }));
+  adapterContract('Redis', () => ({ redis: backends.redis }));
+  adapterContract('Redis Cluster', () => ({ redis: backends.cluster }));
 });

@@ -1,7 +1,8 @@
 /** Shared fixtures of the rate-limit tests: an app with normal, exempt and error routes. */
 import { randomUUID } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
+import { Cluster, Redis as IORedis, type Redis } from 'ioredis';
+import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
 import { SignJWT } from 'jose';
 import { errorHandler } from '../../lib/errors/index.js';
 
@@ -50,4 +51,26 @@ export async function commandCalls(admin: Redis, command: string): Promise<numbe
   const stats = await admin.info('commandstats');
   const match = new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats);
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * The two shared Redis backends of a describe block: a client of the harness's redis-server
+ * (TEST_REDIS_URL) and a client of a fresh 3-master cluster, opened in `before` and closed in
+ * `after`. Read `.redis` / `.cluster` inside tests (they exist once `before` ran).
+ */
+export function redisAndCluster(): { redis: Redis; cluster: Cluster } {
+  const backends = {} as { redis: Redis; cluster: Cluster };
+  let handle: RedisClusterHandle | undefined;
+  before(async () => {
+    backends.redis = new IORedis(process.env.TEST_REDIS_URL as string, { enableAutoPipelining: true });
+    handle = await startCluster();
+    backends.cluster = new Cluster(handle.nodes, { enableAutoPipelining: true });
+    await backends.cluster.ping();
+  });
+  after(async () => {
+    backends.redis?.disconnect();
+    await backends.cluster?.quit();
+    await handle?.stop();
+  });
+  return backends;
 }

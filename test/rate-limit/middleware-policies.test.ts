@@ -9,12 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express, NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { Cluster, Redis } from 'ioredis';
 import request from 'supertest';
 import { ConfigError } from '../../lib/config/index.js';
 import { rateLimit, type RateLimitMiddlewareOptions, type RateLimitRequestInfo } from '../../lib/rate-limit/index.js';
-import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
-import { buildApp, uniqueName } from './helpers.js';
+import { buildApp, redisAndCluster, uniqueName } from './helpers.js';
 
 /** Routes: /ok (200), /fail (500), /bad (400), /refund-twice (refunds twice, then 500), plus buildApp's. */
 function appWith(middleware: ReturnType<typeof rateLimit>, seen: RateLimitRequestInfo[] = []): Express {
@@ -203,22 +201,9 @@ describe('rate-limit: rateLimit() per-request option checks', () => {
 
 describe('rate-limit: per-request options on Redis and a Redis Cluster', function () {
   this.timeout(60_000);
-  let redis: Redis;
-  let handle: RedisClusterHandle;
-  let cluster: Cluster;
-  before(async () => {
-    redis = new Redis(process.env.TEST_REDIS_URL as string, { enableAutoPipelining: true });
-    handle = await startCluster();
-    cluster = new Cluster(handle.nodes, { enableAutoPipelining: true });
-    await cluster.ping();
-  });
-  after(async () => {
-    redis?.disconnect();
-    await cluster?.quit();
-    await handle?.stop();
-  });
+  const backends = redisAndCluster();
   policiesContract('memory', () => ({ redis: false }));
-  policiesContract('Redis', () => ({ redis }));
-  policiesContract('Redis Cluster', () => ({ redis: cluster }));
+  policiesContract('Redis', () => ({ redis: backends.redis }));
+  policiesContract('Redis Cluster', () => ({ redis: backends.cluster }));
 });
 
