@@ -143,5 +143,6 @@ export function resolveLimiterOptions(options: RateLimiterOptions): ResolvedLimi
     throw new ConfigError([{ variable: 'blockMs', message: `the "${store.kind}" store does not support blocking (no 'block' in its features)` }], 'rate limiter options');
   }
   warnMisconfigurations(parsed, name, windowMs, store);
-  return { name, policy: { algorithm, limit, windowMs, capacity, blockMs }, store, cacheBlockedKeys: (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' };
+  // frozen like the limiter's dynamic policies: one hidden class for every policy the stores read
+  return { name, policy: Object.freeze({ algorithm, limit, windowMs, capacity, blockMs }), store, cacheBlockedKeys: (parsed.cacheBlockedKeys ?? true) && store.kind !== 'memory' };
 }

@@ -161,14 +161,17 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     return storageKey;
   };
   // The common dynamic policy is a per-plan limit alone: found by number, no id string built.
+  // The last one found is checked first: most requests of a service come from its biggest plan.
   const byLimit = new BoundedMap<number, RateLimitStorePolicy>(MAX_POLICIES);
+  let lastByLimit: RateLimitStorePolicy = policy;
   const policyOf = (call: RateLimitCallOptions | undefined): RateLimitStorePolicy => {
     if (call === undefined) return policy;
     const callLimit = call.limit ?? limit;
     if (call.windowMs === undefined && call.blockMs === undefined) {
+      if (callLimit === lastByLimit.limit) return lastByLimit;
       if (callLimit === limit) return policy;
       const known = byLimit.get(callLimit);
-      if (known !== undefined) return known;
+      if (known !== undefined) return (lastByLimit = known);
     }
     const callWindowMs = call.windowMs ?? windowMs;
     const callBlockMs = call.blockMs ?? blockMs;
@@ -191,12 +194,16 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   /** The storage key of `key` under `callPolicy` (its own counters for another window length). */
   const storageKeyOf = (key: string, callPolicy: RateLimitStorePolicy): string =>
     (callPolicy.windowMs === windowMs ? keyOf(key) : `${keyOf(key)}:${callPolicy.windowMs}`);
+  const supportsCost = features.has('cost');
+  /** A validated cost other than 1 (the caller checked `cost !== undefined && cost !== 1`). */
+  const otherCost = (cost: unknown): number => {
+    wholeNumber(cost, 'cost', 0, Number.MAX_SAFE_INTEGER);
+    if (!supportsCost) throw new TypeError(`rate limit store "${store.kind}" does not support cost (it lacks the 'cost' feature)`);
+    return cost as number;
+  };
   const costOf = (call: RateLimitCallOptions | undefined): number => {
     const cost = call?.cost;
-    if (cost === undefined || cost === 1) return 1;
-    wholeNumber(cost, 'cost', 0, Number.MAX_SAFE_INTEGER);
-    if (!features.has('cost')) throw new TypeError(`rate limit store "${store.kind}" does not support cost (it lacks the 'cost' feature)`);
-    return cost;
+    return cost === undefined || cost === 1 ? 1 : otherCost(cost);
   };
   /** The store's durations as instants of this process's clock, read at `now` (when the answer came). */
   const toResult = (storageKey: string, r: StoreCheckResult, now: number, callPolicy: RateLimitStorePolicy, cost: number): RateLimitResult => {
@@ -217,9 +224,11 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       if (call === undefined) {
         storageKey = keyOf(key); // the plain path: the limiter's policy, one unit
       } else {
-        callPolicy = policyOf(call);
-        storageKey = storageKeyOf(key, callPolicy);
-        cost = costOf(call);
+        // per-call options, kept lean: a call that sets only `cost` (or only `limit`) is common
+        if (call.limit !== undefined || call.windowMs !== undefined || call.blockMs !== undefined) callPolicy = policyOf(call);
+        storageKey = callPolicy.windowMs === windowMs ? keyOf(key) : `${keyOf(key)}:${callPolicy.windowMs}`;
+        const callCost = call.cost;
+        if (callCost !== undefined && callCost !== 1) cost = otherCost(callCost);
       }
     } catch (error) {
       return Promise.reject(error);

@@ -119,6 +119,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     if (entry.expiresAt < entry.blockedUntil) entry.expiresAt = entry.blockedUntil;
     return { allowed: false, remaining: answer.remaining, retryAfterMs: Math.max(answer.retryAfterMs, blockMs), resetAfterMs: Math.max(answer.resetAfterMs, blockMs) };
   };
+  /** `check()` under a blocking policy: denied while blocked, blocked `blockMs` after a denial. */
+  const blockingCheck = (entry: Entry, policy: RateLimitStorePolicy, now: number, cost: number | undefined): StoreCheckResult => {
+    const blocked = blockedAnswer(entry, policy, now);
+    if (blocked !== undefined) return blocked;
+    const answer = applyAlgorithm(entry, policy, now, true, cost);
+    if (!answer.allowed) return penalize(entry, policy, now, answer);
+    entry.expiresAt = now + answer.resetAfterMs;
+    if (entry.blockedUntil !== undefined && entry.blockedUntil > entry.expiresAt) entry.expiresAt = entry.blockedUntil;
+    return answer;
+  };
   const nowOf = (callerNow: number | undefined): number => (ownClock !== undefined || callerNow === undefined ? clock() : callerNow);
 
   return {
@@ -131,18 +141,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
       // the limiter's clock reading is this store's clock too, unless a test gave it its own
       const now = ownClock !== undefined || callerNow === undefined ? clock() : callerNow;
       const entry = live(key, policy, now);
-      if (policy.blockMs) {
-        const blocked = blockedAnswer(entry, policy, now);
-        if (blocked !== undefined) return blocked;
-      }
+      if (policy.blockMs) return blockingCheck(entry, policy, now, cost);
       const answer = applyAlgorithm(entry, policy, now, true, cost);
       if (answer.allowed) {
         entry.expiresAt = now + answer.resetAfterMs;
-        // a block set by a blocking policy outlives the counters
+        // a block set by a blocking policy on this key outlives the counters
         if (entry.blockedUntil !== undefined && entry.blockedUntil > entry.expiresAt) entry.expiresAt = entry.blockedUntil;
-        return answer;
       }
-      return policy.blockMs ? penalize(entry, policy, now, answer) : answer;
+      return answer;
     },
     refund(key: string, units: number, policy: RateLimitStorePolicy, callerNow?: number): StoreRefundResult {
       const now = nowOf(callerNow);

@@ -51,8 +51,10 @@ export const batchScript = (lua: string, withBlockKeys = false, sets = false): B
 interface Batch {
   script: BatchScript;
   keys: string[];
-  /** One cost per check once a check of the batch costs other than 1 (ARGV); else absent: all 1. */
+  /** One cost per check (ARGV), once the batch's checks differ in cost, or for sets. */
   costs?: number[];
+  /** Without `costs`: the one cost every check of the batch charges (ARGV: none for 1, else this number). */
+  cost?: number;
   resolves: ((result: StoreCheckResult & StoreCheckResult[]) => void)[];
   rejects: ((error: unknown) => void)[];
   /** Set once the batch is answered or failed: a late reply (after the deadline) is dropped. */
@@ -118,9 +120,10 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
   let flushScheduled = false;
 
   function send(batch: Batch, verb: 'EVALSHA' | 'EVAL'): void {
-    const { script, keys, costs } = batch;
+    const { script, keys, costs, cost } = batch;
     const args: (string | number)[] = [verb === 'EVALSHA' ? script.sha : script.lua, keys.length, ...keys];
-    if (costs !== undefined) for (const cost of costs) args.push(cost);
+    if (costs !== undefined) for (const each of costs) args.push(each);
+    else if (cost !== undefined && cost !== 1) args.push(cost);
     const done = (error: Error | null | undefined, replies?: unknown): void => {
       if (error && verb === 'EVALSHA' && isNoScript(error)) send(batch, 'EVAL');
       else settle(batch, error ?? null, replies);
@@ -174,8 +177,14 @@ export function createBatchQueue(client: RedisClient, options: { maxBatchSize: n
 
   const check: Enqueue = (key, script, resolve, reject, cost = 1) => {
     const batch = batchFor(key, script);
-    if (cost !== 1 && batch.costs === undefined) batch.costs = batch.resolves.map(() => 1);
-    batch.costs?.push(cost);
+    // One cost for the whole batch while every check charges the same (ARGV is that one
+    // number, or nothing for 1); one per check once they differ.
+    if (batch.costs !== undefined) batch.costs.push(cost);
+    else if (batch.resolves.length === 0) batch.cost = cost;
+    else if (cost !== batch.cost) {
+      batch.costs = batch.resolves.map(() => batch.cost!);
+      batch.costs.push(cost);
+    }
     batch.keys.push(key);
     if (script.withBlockKeys) batch.keys.push(blockKeyOf(key));
     batch.resolves.push(resolve as (r: StoreCheckResult & StoreCheckResult[]) => void);

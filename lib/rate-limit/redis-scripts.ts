@@ -18,7 +18,8 @@
  *   function once per key, in order (a key checked twice sees its first check), each under
  *   `pcall` so a failing key (WRONGTYPE, OOM) answers its own error and the others their
  *   results. The whole batch is one atomic script: every check in it is as atomic as alone.
- *   ARGV, when present, holds one cost per check (absent: every cost is 1, the plain path).
+ *   ARGV holds one cost per check, or a single cost that every check of the batch charges
+ *   (absent: every cost is 1, the plain path).
  * - the hitAll script: KEYS are (key, block key) pairs, ARGV their costs, each check under its
  *   own policy; phase one reads every check, and only if all fit does phase two charge them.
  *   One script: no other command runs in between, so it is all or nothing under any load.
@@ -131,6 +132,17 @@ end
     end
     redis.call('RPOP', key)
     count = count - 1
+  elseif cost > 1 and cost <= 64 then
+    -- as for one unit: push, keep them if they fit, else take them back (one call fewer than LLEN first)
+    local stamps = {}
+    for j = 1, cost do stamps[j] = stamp end
+    count = redis.call('RPUSH', key, unpack(stamps))
+    if count <= limit then
+      redis.call('PEXPIRE', key, '${window}')
+      return (limit - count) * ${PACKED_REMAINING_UNIT} + ${window}
+    end
+    redis.call('RPOP', key, cost)
+    count = count - cost
   else
     count = redis.call('LLEN', key)
     if cost > 0 and count + cost <= limit then
@@ -377,10 +389,11 @@ export function rateLimitBatchLua(policy: RateLimitStorePolicy): string {
 do
 ${lua.scope(policy)}check = function(key, cost, bkey)${lua.check(policy)}end
 end
-local costs = #ARGV > 0
+local costs = #ARGV > 1
+local cost = 1
+if #ARGV == 1 then cost = tonumber(ARGV[1]) end
 local replies = {}
 for i = 1, #KEYS${stride === 1 ? '' : ' / 2'} do
-  local cost = 1
   if costs then cost = tonumber(ARGV[i]) end
   local ok, reply = ${call}
   if ok then

@@ -96,6 +96,43 @@ describe('rate-limit: batched Redis store (private server)', function () {
     }
   });
 
+  describe('costs in one batch', () => {
+    for (const algorithm of RATE_LIMIT_ALGORITHMS) {
+      it(`${algorithm}: limit 5, four checks of cost 2 on one key in one tick (one cost for the batch) → 3, 1 remaining, then two denials`, async () => {
+        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), algorithm, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
+        await warmUp(limiter);
+        const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 4 }, () => limiter.check('same', { cost: 2 }))));
+        assert.equal(calls, 1, 'the four checks shared one batch');
+        assert.deepEqual(summary(result), [[true, 3], [true, 1], [false, 1], [false, 1]]);
+        assert.equal((await limiter.info('same')).remaining, 1, 'the denied checks charged nothing');
+      });
+
+      it(`${algorithm}: limit 6, costs 1, 3, 1, 3, 2 on one key in one tick (one cost per check) → charged in order, all or nothing`, async () => {
+        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), algorithm, limit: 6, windowMs: 60_000, cacheBlockedKeys: false });
+        await warmUp(limiter);
+        const costs = [1, 3, 1, 3, 2];
+        const { calls, result } = await countEvalsha(() => Promise.all(costs.map((cost) => limiter.check('same', { cost }))));
+        assert.equal(calls, 1);
+        assert.deepEqual(summary(result), [[true, 5], [true, 2], [true, 1], [false, 1], [false, 1]]);
+        // a plain check after them, in the next turn: the one unit left
+        assert.deepEqual(summary([await limiter.check('same'), await limiter.check('same')]), [[true, 0], [false, 0]]);
+      });
+    }
+
+    it('sliding-log: a cost that does not fit leaves the log as it was (its entries are taken back)', async () => {
+      const name = uniqueName();
+      const limiter = createRateLimiter({ name, store: createRedisStore(client), algorithm: 'sliding-log', limit: 4, windowMs: 60_000, cacheBlockedKeys: false });
+      const key = rateLimitStorageKey(name, 'sliding-log', 'k');
+      assert.equal((await limiter.check('k', { cost: 3 })).allowed, true);
+      assert.equal(await admin.llen(key), 3);
+      const denied = await limiter.check('k', { cost: 2 });
+      assert.equal(denied.allowed, false);
+      assert.equal(await admin.llen(key), 3, 'no entry of the denied cost stays');
+      assert.equal((await limiter.check('k', { cost: 1 })).allowed, true);
+      assert.equal(await admin.llen(key), 4);
+    });
+  });
+
   describe('failure isolation', () => {
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
       it(`${algorithm}: a key of the wrong type rejects its own check (ERR_STORE_UNAVAILABLE); the 5 other checks of the batch are answered and counted`, async () => {
