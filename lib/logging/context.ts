@@ -17,8 +17,11 @@ export interface LogContextStore {
   requestId: string;
   /** Fields added with `setLogContext()` (and by the middleware). */
   fields: LogContextFields;
-  /** Read at log time, so an auth middleware that runs later is still seen. */
-  lazyFields?: () => LogContextFields | undefined;
+  /**
+   * Adds fields read at log time to `into` (so an auth middleware that runs later is still
+   * seen); undefined values are left out.
+   */
+  lazyFields?: (into: LogContextFields) => void;
   /**
    * The request's trace (set by `requestContext()`): the OpenTelemetry span active when the
    * request came in, else the trace of its `traceparent` with a span id of its own. A span
@@ -138,8 +141,7 @@ export function contextFieldsOf(store: LogContextStore): LogContextFields {
   const out: LogContextFields = { requestId: store.requestId };
   if (store.lazyFields) {
     try {
-      const lazy = store.lazyFields();
-      if (lazy) for (const key of Object.keys(lazy)) if (lazy[key] !== undefined) out[key] = lazy[key];
+      store.lazyFields(out);
     } catch {
       // A throwing getter on the request must never break logging.
     }

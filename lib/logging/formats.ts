@@ -176,18 +176,38 @@ function textLine(info: Info, structured: boolean, options: TextFormatOptions): 
   return line;
 }
 
-function safeTransform(info: Info, render: (info: Info) => string): Info {
-  let text: string;
+/** How one of the kit's formats turns a record into its line; it never changes the record. */
+export type LineRenderer = (info: Info, options: unknown) => string;
+
+/**
+ * The line renderer behind each of the kit's rendering formats' transforms. The root logger
+ * (logger.ts) uses it to hand such a format the record it shares between transports without a
+ * copy per transport, and to give a kit file transport the line itself (no record copy at all).
+ */
+export const lineRenderers = new WeakMap<object, LineRenderer>();
+
+/** `render(info, options)`, or a placeholder line if it throws: logging never breaks. */
+export function renderLine(render: LineRenderer, info: Info, options: unknown): string {
   try {
-    text = render(info);
+    return render(info, options);
   } catch {
-    text = `${String(info.level)} [unformattable log record]`;
+    return `${String(info.level)} [unformattable log record]`;
   }
-  // winston-transport already hands each transport its own shallow copy; set MESSAGE on a copy
-  // anyway so the format is safe on a record shared with anything else.
-  const copy = Object.assign({}, info) as Info;
-  copy[MESSAGE] = text;
-  return copy;
+}
+
+/**
+ * A winston format from a line renderer: the record comes back as a copy with the line under
+ * `Symbol.for('message')` (winston-transport hands each transport its own copy already; the
+ * copy keeps the format safe on a record shared with anything else).
+ */
+function rendering(render: LineRenderer): Logform.FormatWrap {
+  const transform = (info: Info, options?: unknown): Info => {
+    const copy = Object.assign({}, info) as Info;
+    copy[MESSAGE] = renderLine(render, info, options);
+    return copy;
+  };
+  lineRenderers.set(transform, render);
+  return winston.format(transform as Logform.TransformFunction);
 }
 
 /**
@@ -199,9 +219,7 @@ function safeTransform(info: Info, render: (info: Info) => string): Info {
  * new winston.transports.Console({ format: structuredFormat({ colors: true }) })
  * ```
  */
-export const structuredFormat = winston.format((info: Info, options?: unknown) =>
-  safeTransform(info, (record) => textLine(record, true, (options ?? {}) as TextFormatOptions)),
-);
+export const structuredFormat = rendering((info, options) => textLine(info, true, (options ?? {}) as TextFormatOptions));
 
 /**
  * `2026-01-01T12:00:00.000Z INFO message` (no padding, no logger name), fields and stack
@@ -212,9 +230,7 @@ export const structuredFormat = winston.format((info: Info, options?: unknown) =
  * new winston.transports.Console({ format: simpleFormat() })
  * ```
  */
-export const simpleFormat = winston.format((info: Info, options?: unknown) =>
-  safeTransform(info, (record) => textLine(record, false, (options ?? {}) as TextFormatOptions)),
-);
+export const simpleFormat = rendering((info, options) => textLine(info, false, (options ?? {}) as TextFormatOptions));
 
 /** The JSON object {@link jsonFormat} writes for a record. */
 export function jsonRecordOf(info: Info): Record<string, unknown> {
@@ -227,16 +243,17 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   };
   if (info.logger !== undefined) out.logger = info.logger;
   out.message = typeof info.message === 'string' ? info.message : toSafeValue(info.message);
+  let error: Error | undefined; // the first Error among the values: its stack is the exception
   for (const key of Object.keys(info)) {
-    if (OWN_KEYS.has(key)) continue;
     const value = info[key];
+    if (error === undefined && value instanceof Error) error = value;
+    if (OWN_KEYS.has(key)) continue;
     if (value !== undefined) out[key] = isSensitiveKey(key) ? redactionCensor() : value;
   }
   if (info.stack !== undefined) {
     out.exception = typeof info.stack === 'string' ? info.stack : toSafeValue(info.stack);
-  } else {
-    const error = Object.values(info).find((value): value is Error => value instanceof Error);
-    if (error?.stack) out.exception = error.stack;
+  } else if (error?.stack) {
+    out.exception = error.stack;
   }
   return out;
 }
@@ -251,7 +268,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
  * new winston.transports.Console({ format: jsonFormat() })
  * ```
  */
-export const jsonFormat = winston.format((info: Info) => safeTransform(info, (record) => safeJsonStringify(jsonRecordOf(record), undefined, true)));
+export const jsonFormat = rendering((info) => safeJsonStringify(jsonRecordOf(info), undefined, true));
 
 /**
  * Keeps only records strictly less severe than `level` (to split one stream by severity):

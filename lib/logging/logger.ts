@@ -8,7 +8,8 @@
  * created before `configureLogging()` already carry requestId and userId.
  */
 import winston from 'winston';
-import { logRecordFormat, structuredFormat } from './formats.js';
+import { lineRenderers, logRecordFormat, renderLine, structuredFormat, type LineRenderer } from './formats.js';
+import { appendsLines } from './rotating-file.js';
 import { LOG_LEVELS, STDERR_LEVELS } from './levels.js';
 
 /** The console transport used until `configureLogging()` runs. */
@@ -100,7 +101,20 @@ function dispatch(self: winston.Logger, info: Info): void {
     const levels = transport.levels ?? logger.levels;
     if (level && !((levels[level] ?? -1) >= (priority ?? Number.POSITIVE_INFINITY))) continue;
     try {
-      const out = transport.format ? transport.format.transform(Object.assign({}, record), transport.format.options) : record;
+      const format = transport.format;
+      if (format === undefined) {
+        transport.log(record, noop);
+        continue;
+      }
+      // A format may change the record it is given, so each gets its own copy; the kit's
+      // rendering formats never do (formats.ts): they get the shared record, and a kit file
+      // transport gets their line alone.
+      const render = lineRenderers.get(format.transform);
+      if (render !== undefined && appendsLines(transport)) {
+        transport.appendLine(renderLine(render, record as Parameters<LineRenderer>[0], format.options));
+        continue;
+      }
+      const out = format.transform(render !== undefined ? record : Object.assign({}, record), format.options);
       if (out && out !== true) transport.log(out, noop);
     } catch {
       // never let one transport break logging

@@ -53,19 +53,18 @@ const contextSchema = z
   })
   .strict();
 
-function userFieldsOf(req: Request): LogContextFields | undefined {
+function userFieldsInto(req: Request, into: LogContextFields): void {
   const holder = req as unknown as { user?: { id?: unknown } | null; userId?: unknown; apiKey?: { id?: unknown } | null };
   const user = holder.user;
   const authId = user && typeof user === 'object' ? user.id : undefined;
   const effective = holder.userId ?? authId;
-  if (effective === undefined && !holder.apiKey) return undefined;
-  const fields: LogContextFields = {};
-  if (typeof effective === 'string' || typeof effective === 'number') fields.userId = String(effective).slice(0, 128);
+  if (effective === undefined && !holder.apiKey) return;
+  let userId: string | undefined;
+  if (typeof effective === 'string' || typeof effective === 'number') into.userId = userId = String(effective).slice(0, 128);
   // An admin acting as another user (auth's X-Act-As-User-Id): keep who really acted.
-  if ((typeof authId === 'string' || typeof authId === 'number') && String(authId) !== fields.userId) fields.actorUserId = String(authId).slice(0, 128);
+  if ((typeof authId === 'string' || typeof authId === 'number') && String(authId) !== userId) into.actorUserId = String(authId).slice(0, 128);
   const apiKeyId = holder.apiKey && typeof holder.apiKey === 'object' ? holder.apiKey.id : undefined;
-  if (typeof apiKeyId === 'string' || typeof apiKeyId === 'number') fields.apiKeyId = String(apiKeyId).slice(0, 128);
-  return fields;
+  if (typeof apiKeyId === 'string' || typeof apiKeyId === 'number') into.apiKeyId = String(apiKeyId).slice(0, 128);
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -164,7 +163,7 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
         requestId = randomUUID();
       }
     }
-    const store: LogContextStore = { requestId, fields: {}, lazyFields: () => userFieldsOf(req) };
+    const store: LogContextStore = { requestId, fields: {}, lazyFields: (into) => userFieldsInto(req, into) };
     // The server span an OpenTelemetry SDK opened for this request, else the trace headers with
     // a span id of our own (the caller's parent-id becomes parent_span_id).
     if (traceRequests) store.trace = activeSpanTrace() ?? requestTraceFrom(req.headers);

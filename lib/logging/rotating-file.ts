@@ -116,13 +116,18 @@ export class RotatingFileTransport extends TransportStream {
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
     const text = info[MESSAGE];
-    this.queue.push(`${typeof text === 'string' ? text : String(info.message)}\n`);
+    this.appendLine(typeof text === 'string' ? text : String(info.message));
+    // The line is queued: acknowledge now, so a slow disk never stalls winston's pipe.
+    callback();
+  }
+
+  /** Queues one rendered line (the kit's root logger calls this directly, with no record copy). */
+  appendLine(line: string): void {
+    this.queue.push(`${line}\n`);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flushSync());
     }
-    // The line is queued: acknowledge now, so a slow disk never stalls winston's pipe.
-    callback();
   }
 
   /** Writes every queued line now. */
@@ -251,4 +256,12 @@ export class RotatingFileTransport extends TransportStream {
     this.closeFd();
     liveTransports.delete(this);
   }
+}
+
+/**
+ * Whether `transport` takes rendered lines through `appendLine()` exactly as through `log()`:
+ * a {@link RotatingFileTransport} whose `log` nobody overrode.
+ */
+export function appendsLines(transport: unknown): transport is RotatingFileTransport {
+  return transport instanceof RotatingFileTransport && transport.log === RotatingFileTransport.prototype.log;
 }

@@ -14,7 +14,7 @@ import {
   simpleFormat,
   structuredFormat,
 } from '../../lib/logging/index.js';
-import { LEVEL, MESSAGE, MemoryTransport, type Record_ } from './helpers.js';
+import { captureLogs, LEVEL, MESSAGE, MemoryTransport, type Record_ } from './helpers.js';
 
 function loggerWith(...transports: winston.transport[]): winston.Logger {
   return winston.createLogger({ levels: { ...LOG_LEVELS }, level: 'silly', format: logRecordFormat(), transports });
@@ -173,6 +173,35 @@ describe('logging formats', () => {
     simpleFormat().transform(shared as never);
     assert.deepEqual(shared, before);
     assert.equal(shared[MESSAGE], undefined);
+  });
+
+  it('the root logger shares one record with the kit formats and copies it for any other format', () => {
+    // a user format that changes its record: the transports after it must not see the change
+    const mutating = winston.format((info) => {
+      (info as Record_).addedByFormat = true;
+      info.message = 'changed';
+      return info;
+    });
+    const first = new MemoryTransport({ format: jsonFormat() });
+    const changed = new MemoryTransport({ format: mutating() });
+    const last = new MemoryTransport({ format: jsonFormat() });
+    const text = new MemoryTransport({ format: structuredFormat() });
+    const raw = captureLogs({ transports: [first, changed, last, text] });
+    try {
+      getLogger('formats').info('original', { orderId: 7 });
+      for (const transport of [first, last]) {
+        const line = JSON.parse(output(transport));
+        assert.equal(line.message, 'original');
+        assert.equal(line.orderId, 7);
+        assert.equal(line.addedByFormat, undefined);
+      }
+      assert.equal(changed.records[0]!.message, 'changed');
+      assert.ok(output(text).includes(' original orderId=7'));
+      assert.equal(raw.records[0]!.message, 'original');
+      assert.equal(raw.records[0]![MESSAGE], undefined, 'no rendered text leaks into the shared record');
+    } finally {
+      captureLogs();
+    }
   });
 
   it('belowLevel keeps only less severe records', () => {
