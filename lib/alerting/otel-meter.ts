@@ -5,7 +5,7 @@
  * installed), and its absence is a ConfigError when the factory is called, not a crash on the
  * first request. Types are structural, so the kit's `.d.ts` never names the optional package.
  */
-import { createRequire } from 'node:module';
+import { loadOptionalPeer } from '../config/optional-peer.js';
 import { ConfigError } from '../config/settings.js';
 
 /**
@@ -47,29 +47,19 @@ export function isMeterProvider(value: unknown): value is OtelMeterProviderLike 
   return typeof value === 'object' && value !== null && typeof (value as { getMeter?: unknown }).getMeter === 'function';
 }
 
-type RequireFn = (specifier: string) => unknown;
-
-/**
- * A synchronous `require` (a missing optional peer must fail when the factory is called, not
- * later). `import.meta.url` is shimmed in the CJS build by tsup (`shims: true`).
- */
-function kitRequire(): RequireFn {
-  return createRequire(import.meta.url);
-}
-
 /**
  * The global meter provider of `@opentelemetry/api` (`metrics.getMeterProvider()`), or a
- * ConfigError naming `option` when the package is not installed.
+ * ConfigError naming `option` when the package is not installed (when the factory is called,
+ * not later).
  */
 export function globalMeterProvider(option: string, scope: string, specifier = '@opentelemetry/api'): OtelMeterProviderLike {
-  let api: { metrics?: { getMeterProvider?: () => unknown } };
-  try {
-    api = kitRequire()(specifier) as typeof api;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+  const peer = loadOptionalPeer(specifier);
+  if (!peer.loaded) {
+    if (!peer.missing) throw peer.error;
     throw new ConfigError([{ variable: option, message: `needs the optional peer dependency ${specifier}: npm install ${specifier} (or pass meterProvider)` }], scope);
   }
-  const provider = api.metrics?.getMeterProvider?.();
+  const api = peer.module as { metrics?: { getMeterProvider?: () => unknown } } | undefined;
+  const provider = api?.metrics?.getMeterProvider?.();
   if (!isMeterProvider(provider)) throw new ConfigError([{ variable: option, message: `${specifier} did not return a meter provider` }], scope);
   return provider;
 }

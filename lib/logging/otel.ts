@@ -5,7 +5,7 @@
  * kit loads (CommonJS) sees what the app registered through its own (ESM or CommonJS) import.
  * Without the package, or without an SDK registered, every function here answers "no span".
  */
-import { createRequire } from 'node:module';
+import { loadOptionalPeer } from '../config/optional-peer.js';
 import type { RequestTrace } from './trace.js';
 
 /** The part of `@opentelemetry/api` the kit reads. */
@@ -30,17 +30,14 @@ const INVALID_TRACE_ID = '00000000000000000000000000000000';
 const INVALID_SPAN_ID = '0000000000000000';
 
 /**
- * `@opentelemetry/api`, or undefined when it is not installed (remembered: one failed
- * resolution per process). `import.meta.url` is shimmed in the CommonJS build (tsup `shims`).
+ * `@opentelemetry/api`, or undefined when it is not installed or cannot be loaded (logging
+ * carries on without it; remembered: one resolution per process).
  */
 export function otelApi(): OtelApiLike | undefined {
   if (api === undefined) {
-    try {
-      const loaded = createRequire(import.meta.url)('@opentelemetry/api') as Partial<OtelApiLike>;
-      api = loaded?.trace && loaded.context && loaded.propagation ? (loaded as OtelApiLike) : null;
-    } catch {
-      api = null;
-    }
+    const peer = loadOptionalPeer('@opentelemetry/api');
+    const loaded = peer.loaded ? (peer.module as Partial<OtelApiLike> | undefined) : undefined;
+    api = loaded?.trace && loaded.context && loaded.propagation ? (loaded as OtelApiLike) : null;
   }
   return api ?? undefined;
 }
