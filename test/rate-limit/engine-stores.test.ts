@@ -5,13 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { ConfigError } from '../../lib/config/index.js';
 import {
   createMemoryStore, createRateLimiter, type RateLimitStore, type RateLimitStorePolicy,
 } from '../../lib/rate-limit/index.js';
-import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
-import { commandCalls, uniqueName } from './helpers.js';
+import { commandCalls, privateRedis, uniqueName } from './helpers.js';
 
 /** A custom store of the kind written before cost existed: check/info/reset only (on memory). */
 function legacyStore(withRefund: boolean): RateLimitStore {
@@ -27,27 +25,15 @@ function legacyStore(withRefund: boolean): RateLimitStore {
 
 describe('rate-limit: engine at the store boundary', function () {
   this.timeout(30_000);
-  let server: RedisServerHandle;
-  let client: Redis;
-  let admin: Redis;
-  before(async () => {
-    server = await startRedis();
-    client = new Redis(server.url, { enableAutoPipelining: true });
-    admin = new Redis(server.url);
-  });
-  after(async () => {
-    client.disconnect();
-    admin.disconnect();
-    await server.stop();
-  });
+  const redis = privateRedis();
 
   it('one Redis: the hitAll sets of one event-loop turn cost ONE script call, each set still all or nothing', async () => {
-    const limiter = createRateLimiter({ name: uniqueName(), redis: client, limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
+    const limiter = createRateLimiter({ name: uniqueName(), redis: redis.client, limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
     const sets = (i: number) => [{ key: `tenant:${i % 2}` }, { key: `user:${i}`, limit: 1 }, { key: `user:${i}`, limit: 5, windowMs: 3_600_000 }];
     await limiter.checkAll([{ key: 'w' }, { key: 'w1', limit: 1 }, { key: 'w1', limit: 5, windowMs: 3_600_000 }]); // the script is cached now
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => limiter.checkAll(sets(i))));
-    assert.equal(await commandCalls(admin, 'evalsha'), 1);
+    assert.equal(await commandCalls(redis.admin, 'evalsha'), 1);
     // tenant:0 and tenant:1 take 3 each: sets 0..5 pass, 6 and 7 are denied by the tenant
     assert.deepEqual(results.map((r) => r.deniedIndex), [-1, -1, -1, -1, -1, -1, 0, 0]);
     assert.equal((await limiter.info('user:6', { limit: 1 })).current, 0, 'a denied set charged nobody');
@@ -64,7 +50,7 @@ describe('rate-limit: engine at the store boundary', function () {
   });
 
   it('fast-check: hostile per-call values (any type, NaN, ±Infinity, huge) never throw synchronously and never charge when refused', async () => {
-    const limiter = createRateLimiter({ name: uniqueName(), redis: client, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
+    const limiter = createRateLimiter({ name: uniqueName(), redis: redis.client, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
     const hostile = fc.oneof(fc.anything(), fc.double(), fc.constantFrom(Number.NaN, Infinity, -Infinity, 2 ** 53, -0, 1e6 + 1), fc.integer());
     await fc.assert(fc.asyncProperty(hostile, hostile, hostile, async (cost, limit, windowMs) => {
       const key = `h-${Math.random()}`;
@@ -84,16 +70,16 @@ describe('rate-limit: engine at the store boundary', function () {
 
   it('storage keys: a per-call window counts under its own key, in the same hash tag (one cluster slot)', async () => {
     const name = uniqueName();
-    const limiter = createRateLimiter({ name, redis: client, limit: 3, windowMs: 60_000 });
+    const limiter = createRateLimiter({ name, redis: redis.client, limit: 3, windowMs: 60_000 });
     await limiter.check('user:1', { windowMs: 1000 });
     await limiter.check('user:1', { blockMs: 5000, limit: 1 });
     await limiter.check('user:1', { blockMs: 5000, limit: 1 });
-    const keys = (await client.keys(`rl:{${name}:*`)).sort();
+    const keys = (await redis.client.keys(`rl:{${name}:*`)).sort();
     assert.deepEqual(keys, [`rl:{${name}:k:user:1}:ll`, `rl:{${name}:k:user:1}:ll:1000`, `rl:{${name}:k:user:1}:ll:b`]);
-    const pttl = await client.pttl(`rl:{${name}:k:user:1}:ll:b`);
+    const pttl = await redis.client.pttl(`rl:{${name}:k:user:1}:ll:b`);
     assert.ok(pttl > 4000 && pttl <= 5000, `block PX ${pttl}`);
     await limiter.reset('user:1');
-    assert.equal(await client.exists(`rl:{${name}:k:user:1}:ll:b`), 0, 'reset lifts the block too');
+    assert.equal(await redis.client.exists(`rl:{${name}:k:user:1}:ll:b`), 0, 'reset lifts the block too');
   });
 
   it('a store without the cost or block feature: a clear error, never a silently ignored cost', async () => {

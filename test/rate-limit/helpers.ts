@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { Cluster, Redis as IORedis, type Redis } from 'ioredis';
-import { startCluster, type RedisClusterHandle } from '../support/redis-server.js';
+import { startCluster, startRedis, type RedisClusterHandle, type RedisServerHandle } from '../support/redis-server.js';
+import type { RedisOptions } from 'ioredis';
 import { SignJWT } from 'jose';
 import { errorHandler } from '../../lib/errors/index.js';
 
@@ -73,4 +74,27 @@ export function redisAndCluster(): { redis: Redis; cluster: Cluster } {
     await handle?.stop();
   });
   return backends;
+}
+
+/**
+ * A private redis-server for one describe block (its INFO commandstats, CONFIG and DEBUG
+ * SLEEP touch no other test), opened in `before` and closed in `after`: `client` (auto-pipelined,
+ * plus `clientOptions`) for the code under test, `admin` for the test's own commands. Read the
+ * fields inside tests (they exist once `before` ran).
+ */
+export function privateRedis(clientOptions: RedisOptions = {}): { server: RedisServerHandle; client: IORedis; admin: IORedis } {
+  const fixture = {} as { server: RedisServerHandle; client: IORedis; admin: IORedis };
+  before(async () => {
+    fixture.server = await startRedis();
+    fixture.client = new IORedis(fixture.server.url, { enableAutoPipelining: true, ...clientOptions });
+    fixture.client.on('error', () => {}); // a test that stops the server expects the client's errors
+    fixture.admin = new IORedis(fixture.server.url);
+    await fixture.client.ping();
+  });
+  after(async () => {
+    fixture.client?.disconnect();
+    fixture.admin?.disconnect();
+    await fixture.server?.stop();
+  });
+  return fixture;
 }

@@ -16,7 +16,7 @@ import {
   type RateLimitAlgorithm, type RateLimitResult, type RateLimiter,
 } from '../../lib/rate-limit/index.js';
 import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
-import { commandCalls, uniqueName } from './helpers.js';
+import { commandCalls, privateRedis, uniqueName } from './helpers.js';
 
 const isStoreUnavailable = (error: unknown): boolean => isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE';
 
@@ -29,33 +29,20 @@ const summary = (results: RateLimitResult[]) => results.map((r) => [r.allowed, r
 
 describe('rate-limit: batched Redis store (private server)', function () {
   this.timeout(30_000);
-  let server: RedisServerHandle;
-  let client: Redis;
-  let admin: Redis;
-
-  before(async () => {
-    server = await startRedis();
-    client = new Redis(server.url, { enableAutoPipelining: true });
-    admin = new Redis(server.url);
-  });
-  after(async () => {
-    await client?.quit();
-    await admin?.quit();
-    await server?.stop();
-  });
+  const redis = privateRedis();
 
   /** Runs `issue` (which must start its checks synchronously) and counts the EVALSHA calls it cost. */
   async function countEvalsha<T>(issue: () => Promise<T>): Promise<{ calls: number; result: T }> {
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
     const result = await issue();
-    const calls = await commandCalls(admin, 'evalsha');
-    assert.equal(await commandCalls(admin, 'eval'), 0, 'no NOSCRIPT fallback happened (the count is of EVALSHA alone)');
+    const calls = await commandCalls(redis.admin, 'evalsha');
+    assert.equal(await commandCalls(redis.admin, 'eval'), 0, 'no NOSCRIPT fallback happened (the count is of EVALSHA alone)');
     return { calls, result };
   }
 
   describe('batching', () => {
     it('30 concurrent checks on distinct keys of one limiter cost exactly one EVALSHA (default batch of 32)', async () => {
-      const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), limit: 5, windowMs: 60_000 });
+      const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(redis.client), limit: 5, windowMs: 60_000 });
       await warmUp(limiter);
       const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 30 }, (_, i) => limiter.check(`user:${i}`))));
       assert.equal(calls, 1);
@@ -67,7 +54,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
       it(`${algorithm}: with maxBatchSize 16, 50 concurrent checks cost ceil(50/16) = 4 EVALSHA and every answer is right, across batch boundaries`, async () => {
         const limiter = createRateLimiter({
-          name: uniqueName(), store: createRedisStore(client, { maxBatchSize: 16 }), algorithm, limit: 2, windowMs: 60_000, cacheBlockedKeys: false,
+          name: uniqueName(), store: createRedisStore(redis.client, { maxBatchSize: 16 }), algorithm, limit: 2, windowMs: 60_000, cacheBlockedKeys: false,
         });
         await warmUp(limiter);
         // check i is on key i % 25: the second check of key k (i = k + 25) often sits in a later
@@ -83,7 +70,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
   describe('one key several times in one batch', () => {
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
       it(`${algorithm}: limit 3, five checks of one key in one tick → checked in order: 2, 1, 0 remaining, then two rejections`, async () => {
-        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), algorithm, limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
+        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(redis.client), algorithm, limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
         await warmUp(limiter);
         const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 5 }, () => limiter.check('same'))));
         assert.equal(calls, 1, 'the five checks shared one batch');
@@ -99,7 +86,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
   describe('costs in one batch', () => {
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
       it(`${algorithm}: limit 5, four checks of cost 2 on one key in one tick (one cost for the batch) → 3, 1 remaining, then two denials`, async () => {
-        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), algorithm, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
+        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(redis.client), algorithm, limit: 5, windowMs: 60_000, cacheBlockedKeys: false });
         await warmUp(limiter);
         const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 4 }, () => limiter.check('same', { cost: 2 }))));
         assert.equal(calls, 1, 'the four checks shared one batch');
@@ -108,7 +95,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
       });
 
       it(`${algorithm}: limit 6, costs 1, 3, 1, 3, 2 on one key in one tick (one cost per check) → charged in order, all or nothing`, async () => {
-        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client), algorithm, limit: 6, windowMs: 60_000, cacheBlockedKeys: false });
+        const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(redis.client), algorithm, limit: 6, windowMs: 60_000, cacheBlockedKeys: false });
         await warmUp(limiter);
         const costs = [1, 3, 1, 3, 2];
         const { calls, result } = await countEvalsha(() => Promise.all(costs.map((cost) => limiter.check('same', { cost }))));
@@ -121,15 +108,15 @@ describe('rate-limit: batched Redis store (private server)', function () {
 
     it('sliding-log: a cost that does not fit leaves the log as it was (its entries are taken back)', async () => {
       const name = uniqueName();
-      const limiter = createRateLimiter({ name, store: createRedisStore(client), algorithm: 'sliding-log', limit: 4, windowMs: 60_000, cacheBlockedKeys: false });
+      const limiter = createRateLimiter({ name, store: createRedisStore(redis.client), algorithm: 'sliding-log', limit: 4, windowMs: 60_000, cacheBlockedKeys: false });
       const key = rateLimitStorageKey(name, 'sliding-log', 'k');
       assert.equal((await limiter.check('k', { cost: 3 })).allowed, true);
-      assert.equal(await admin.llen(key), 3);
+      assert.equal(await redis.admin.llen(key), 3);
       const denied = await limiter.check('k', { cost: 2 });
       assert.equal(denied.allowed, false);
-      assert.equal(await admin.llen(key), 3, 'no entry of the denied cost stays');
+      assert.equal(await redis.admin.llen(key), 3, 'no entry of the denied cost stays');
       assert.equal((await limiter.check('k', { cost: 1 })).allowed, true);
-      assert.equal(await admin.llen(key), 4);
+      assert.equal(await redis.admin.llen(key), 4);
     });
   });
 
@@ -137,10 +124,10 @@ describe('rate-limit: batched Redis store (private server)', function () {
     for (const algorithm of RATE_LIMIT_ALGORITHMS) {
       it(`${algorithm}: a key of the wrong type rejects its own check (ERR_STORE_UNAVAILABLE); the 5 other checks of the batch are answered and counted`, async () => {
         const name = uniqueName();
-        const limiter = createRateLimiter({ name, store: createRedisStore(client), algorithm, limit: 4, windowMs: 60_000 });
+        const limiter = createRateLimiter({ name, store: createRedisStore(redis.client), algorithm, limit: 4, windowMs: 60_000 });
         await warmUp(limiter);
         const badKey = rateLimitStorageKey(name, algorithm, 'bad');
-        await admin.set(badKey, 'not-a-rate-limit-value');
+        await redis.admin.set(badKey, 'not-a-rate-limit-value');
         const healthy = ['h1', 'h2', 'h3', 'h4', 'h5'];
         const { calls, result } = await countEvalsha(() => Promise.allSettled([limiter.check('h1'), limiter.check('h2'), limiter.check('bad'), ...healthy.slice(2).map((k) => limiter.check(k))]));
         assert.equal(calls, 1, 'the bad key and the healthy ones shared one batch');
@@ -151,7 +138,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
         assert.match(String((reason.cause as Error | undefined)?.message), /WRONGTYPE/);
         assert.deepEqual(result.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
         assert.deepEqual(result.map((r) => summary([(r as PromiseFulfilledResult<RateLimitResult>).value])[0]), healthy.map(() => [true, 3]));
-        assert.equal(await admin.get(badKey), 'not-a-rate-limit-value', 'the bad key is left as it was');
+        assert.equal(await redis.admin.get(badKey), 'not-a-rate-limit-value', 'the bad key is left as it was');
         const again = await Promise.all(healthy.map((k) => limiter.check(k)));
         assert.deepEqual(summary(again), healthy.map(() => [true, 2]), 'the healthy checks of the failing batch were counted');
       });
@@ -162,7 +149,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
     it('trims a long expired run exactly (any length, chunk boundaries included), and info() counts only live entries without trimming', async () => {
       const name = uniqueName();
       const windowMs = 1500;
-      const limiter = createRateLimiter({ name, store: createRedisStore(client), limit: 100, windowMs, cacheBlockedKeys: false });
+      const limiter = createRateLimiter({ name, store: createRedisStore(redis.client), limit: 100, windowMs, cacheBlockedKeys: false });
       // 60 is the case of the brief; 4, 20 and 84 end exactly at a chunk boundary of the head scan (4, then 16, then 64)
       const runs = [60, 4, 20, 84, 5];
       const storageKey = (run: number) => rateLimitStorageKey(name, 'sliding-log', `run-${run}`);
@@ -178,13 +165,13 @@ describe('rate-limit: batched Redis store (private server)', function () {
       for (const run of runs) {
         const info = await limiter.info(`run-${run}`);
         assert.deepEqual([info.current, info.remaining], [1, 99], `info after a run of ${run} expired`);
-        assert.equal(await admin.llen(storageKey(run)), run + 1, `info does not trim (run ${run})`);
+        assert.equal(await redis.admin.llen(storageKey(run)), run + 1, `info does not trim (run ${run})`);
       }
       const after = await Promise.all(runs.map((run) => limiter.check(`run-${run}`)));
       assert.ok(Date.now() < burstDone + windowMs * 1.5, 'the single checks were still live (test timing)');
       assert.deepEqual(after.map((r) => [r.allowed, r.remaining]), runs.map(() => [true, 98]));
-      for (const run of runs) assert.equal(await admin.llen(storageKey(run)), 2, `the expired run of ${run} was trimmed`);
-      const ttl = await admin.pttl(storageKey(60));
+      for (const run of runs) assert.equal(await redis.admin.llen(storageKey(run)), 2, `the expired run of ${run} was trimmed`);
+      const ttl = await redis.admin.pttl(storageKey(60));
       assert.ok(ttl > windowMs - 500 && ttl <= windowMs, `the key lives one window after its newest entry (pttl ${ttl})`);
     });
 
@@ -192,14 +179,14 @@ describe('rate-limit: batched Redis store (private server)', function () {
       const name = uniqueName();
       const windowMs = 2500;
       const spacingMs = 200;
-      const store = createRedisStore(client);
+      const store = createRedisStore(redis.client);
       const original = createRateLimiter({ name, store, limit: 10, windowMs });
       for (let i = 0; i < 10; i++) {
         assert.equal((await original.check('k')).allowed, true);
         if (i < 9) await sleep(spacingMs); // distinct, well-separated times, so the right entry can be told apart
       }
       const key = rateLimitStorageKey(name, 'sliding-log', 'k');
-      const stampsMs = (await admin.lrange(key, 0, -1)).map((s) => Number(s) / 1000);
+      const stampsMs = (await redis.admin.lrange(key, 0, -1)).map((s) => Number(s) / 1000);
       assert.equal(stampsMs.length, 10);
 
       const lowered = createRateLimiter({ name, store, limit: 5, windowMs, cacheBlockedKeys: false });
@@ -215,7 +202,7 @@ describe('rate-limit: batched Redis store (private server)', function () {
       const leaves = stampsMs[5]! + windowMs;
       assert.ok(rejected.retryAfterMs >= leaves - received - 2 && rejected.retryAfterMs <= leaves - sent + 2,
         `retryAfterMs ${rejected.retryAfterMs}, expected ${Math.round(leaves - received)}..${Math.round(leaves - sent)} (entry 4 would give ~${Math.round(stampsMs[4]! + windowMs - sent)})`);
-      assert.equal(await admin.llen(key), 10, 'a rejected check adds no entry');
+      assert.equal(await redis.admin.llen(key), 10, 'a rejected check adds no entry');
 
       await sleep(Math.max(0, sent + rejected.retryAfterMs - spacingMs / 2 - Date.now()));
       assert.equal((await lowered.check('k')).allowed, false, 'still rejected just before the wait ends (5 entries live)');
@@ -228,13 +215,13 @@ describe('rate-limit: batched Redis store (private server)', function () {
   describe('maxBatchSize option', () => {
     it('rejects 0, 1001, 1.5 (and other non-integers or out-of-range values) with a ConfigError', () => {
       for (const bad of [0, 1001, 1.5, -1, Number.NaN, Number.POSITIVE_INFINITY, '8' as unknown as number]) {
-        assert.throws(() => createRedisStore(client, { maxBatchSize: bad }), ConfigError, String(bad));
+        assert.throws(() => createRedisStore(redis.client, { maxBatchSize: bad }), ConfigError, String(bad));
       }
-      for (const good of [1, 1000, undefined]) assert.equal(createRedisStore(client, { maxBatchSize: good }).kind, 'redis');
+      for (const good of [1, 1000, undefined]) assert.equal(createRedisStore(redis.client, { maxBatchSize: good }).kind, 'redis');
     });
 
     it('maxBatchSize 1: every check is its own script call (5 concurrent checks → 5 EVALSHA), still in order', async () => {
-      const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(client, { maxBatchSize: 1 }), limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
+      const limiter = createRateLimiter({ name: uniqueName(), store: createRedisStore(redis.client, { maxBatchSize: 1 }), limit: 3, windowMs: 60_000, cacheBlockedKeys: false });
       await warmUp(limiter);
       const { calls, result } = await countEvalsha(() => Promise.all(Array.from({ length: 5 }, () => limiter.check('one'))));
       assert.equal(calls, 5);

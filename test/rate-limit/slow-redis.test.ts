@@ -6,45 +6,27 @@
 import assert from 'node:assert/strict';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { isKitError } from '../../lib/errors/index.js';
 import { getRootLogger } from '../../lib/logging/logger.js';
 import { createRateLimiter, createRedisStore, rateLimit, type RateLimitMiddleware } from '../../lib/rate-limit/index.js';
 import { freeze, pauseWrites } from '../redis/faults.js';
-import { startRedis, type RedisServerHandle } from '../support/redis-server.js';
 import { MemoryTransport } from '../logging/helpers.js';
-import { uniqueName } from './helpers.js';
+import { privateRedis, uniqueName } from './helpers.js';
 
 const TIMEOUT_MS = 150;
 
 describe('rate-limit: a slow or stopped Redis', function () {
   this.timeout(30_000);
-  let server: RedisServerHandle;
-  let client: Redis;
-  let admin: Redis;
-
-  before(async () => {
-    server = await startRedis();
-    client = new Redis(server.url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
-    client.on('error', () => {});
-    admin = new Redis(server.url);
-    await client.ping();
-  });
-
-  after(async () => {
-    client.disconnect();
-    admin.disconnect();
-    await server.stop();
-  });
+  const redis = privateRedis({ maxRetriesPerRequest: 1 });
 
   const isUnavailable = (error: unknown) => isKitError(error) && error.code === 'ERR_STORE_UNAVAILABLE';
-  const limiter = (limit = 2) => createRateLimiter({ name: uniqueName('slow'), store: createRedisStore(client, { timeoutMs: TIMEOUT_MS }), limit, windowMs: 60_000 });
+  const limiter = (limit = 2) => createRateLimiter({ name: uniqueName('slow'), store: createRedisStore(redis.client, { timeoutMs: TIMEOUT_MS }), limit, windowMs: 60_000 });
 
   it('CLIENT PAUSE: a whole batch in flight fails with ERR_STORE_UNAVAILABLE at the deadline, then limiting resumes', async () => {
     const l = limiter();
     assert.equal((await l.check('a')).allowed, true);
-    const unpause = await pauseWrites(admin);
+    const unpause = await pauseWrites(redis.admin);
     try {
       const started = Date.now();
       const checks = ['a', 'b', 'c', 'd'].map((key) => l.check(key)); // one event-loop turn: one batch
@@ -65,7 +47,7 @@ describe('rate-limit: a slow or stopped Redis', function () {
   it('CLIENT PAUSE: refund, hitAll (one server) and a cost check fail at the deadline too, and nothing is charged twice after', async () => {
     const l = limiter(5);
     assert.equal((await l.check('r', { cost: 2 })).remaining, 3);
-    const unpause = await pauseWrites(admin);
+    const unpause = await pauseWrites(redis.admin);
     try {
       const started = Date.now();
       const settled = await Promise.allSettled([l.refund('r', 2), l.checkAll([{ key: 'r' }, { key: 's', limit: 9 }]), l.check('r', { cost: 2 }), l.check('b', { blockMs: 1000 })]);
@@ -97,7 +79,7 @@ describe('rate-limit: a slow or stopped Redis', function () {
       res.status(err.status ?? 500).end();
     });
     await request(app).get('/open').expect(200);
-    const resume = freeze(server);
+    const resume = freeze(redis.server);
     try {
       const started = Date.now();
       await request(app).get('/open').expect(200);
@@ -126,7 +108,7 @@ describe('rate-limit: a slow or stopped Redis', function () {
     });
     try {
       await request(app).get('/x').expect(200);
-      const unpause = await pauseWrites(admin);
+      const unpause = await pauseWrites(redis.admin);
       try {
         for (let i = 0; i < 4; i++) await request(app).get('/x').expect(503);
       } finally {
