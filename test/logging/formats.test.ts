@@ -11,6 +11,7 @@ import {
   LOG_LEVELS,
   logRecordFormat,
   removeColorCodes,
+  RotatingFileTransport,
   simpleFormat,
   structuredFormat,
 } from '../../lib/logging/index.js';
@@ -199,6 +200,32 @@ describe('logging formats', () => {
       assert.ok(output(text).includes(' original orderId=7'));
       assert.equal(raw.records[0]!.message, 'original');
       assert.equal(raw.records[0]![MESSAGE], undefined, 'no rendered text leaks into the shared record');
+    } finally {
+      captureLogs();
+    }
+  });
+
+  it('a kit file transport gets the rendered line; a subclass that overrides log() still gets the record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'epk-lines-'));
+    const seen: Record_[] = [];
+    class Auditing extends RotatingFileTransport {
+      override log(info: Record_, callback: () => void): void {
+        seen.push(info);
+        super.log(info, callback);
+      }
+    }
+    const plain = new RotatingFileTransport({ filename: join(dir, 'plain.log'), format: jsonFormat() });
+    const auditing = new Auditing({ filename: join(dir, 'audit.log'), format: jsonFormat() });
+    captureLogs({ transports: [plain, auditing] });
+    try {
+      getLogger('lines').info('to both files', { orderId: 9 });
+      plain.flushSync();
+      auditing.flushSync();
+      const lines = [readFileSync(join(dir, 'plain.log'), 'utf8'), readFileSync(join(dir, 'audit.log'), 'utf8')];
+      assert.equal(lines[0], lines[1], 'the same line through appendLine() and through log()');
+      assert.equal(JSON.parse(lines[0]!).orderId, 9);
+      assert.equal(seen.length, 1);
+      assert.equal(`${String(seen[0]![MESSAGE])}\n`, lines[1]);
     } finally {
       captureLogs();
     }
