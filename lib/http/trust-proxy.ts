@@ -35,3 +35,20 @@ export function trustProxyCheck(consumer: string, consequence: string): (req: Re
     }
   };
 }
+
+/** What {@link requestIp} reads of a request (Express's, or any with the same fields). */
+export interface RequestIpSource {
+  app?: { get(setting: string): unknown } | undefined;
+  ip?: string | undefined;
+  socket?: { remoteAddress?: string | undefined } | undefined;
+}
+
+/**
+ * `req.ip`, read straight from the socket when Express's `trust proxy` is off (its default):
+ * then the two are the same address, and Express's `X-Forwarded-For` parse (proxy-addr) is
+ * skipped on every request. With `trust proxy` set, Express's `req.ip`.
+ */
+export function requestIp(req: RequestIpSource): string | undefined {
+  const direct = req.app !== undefined && !req.app.get('trust proxy') ? req.socket?.remoteAddress : undefined;
+  return direct ?? req.ip ?? req.socket?.remoteAddress;
+}

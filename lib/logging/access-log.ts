@@ -6,6 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
+import { requestIp } from '../http/trust-proxy.js';
 import { getLoggingState } from './configure.js';
 import { currentTrace, expectRequestContext, getLogContextStore, requestStoreOf, runWithLogContext, type LogContextStore } from './context.js';
 import { levelPriority, LOG_LEVELS } from './levels.js';
@@ -194,7 +195,7 @@ function writeAccessLine(
     status,
     durationMs,
     bytes,
-    ip: req.ip,
+    ip: requestIp(req),
     userAgent: clean(req.headers['user-agent'], 512),
   };
   if (loggerName) record.logger = loggerName;
@@ -210,7 +211,7 @@ function writeAccessLine(
       status,
       responseSize: String(bytes),
       userAgent: record.userAgent,
-      remoteIp: req.ip,
+      remoteIp: record.ip,
       referer: clean(typeof req.headers.referer === 'string' ? redactUrl(req.headers.referer) : undefined, 2048),
       protocol: `HTTP/${req.httpVersion}`,
       latency: cloud.mode === 'api' ? { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } : `${seconds}s`,

@@ -9,6 +9,7 @@
  * forged token. Before auth, the key is the address.
  */
 import { isIP } from 'node:net';
+import { requestIp } from '../http/trust-proxy.js';
 import { sha256Base64Url } from './keys.js';
 
 /** The parts of a request the key extraction reads (an Express `Request` fits). */
@@ -109,10 +110,7 @@ export function defaultClientKey(req: ClientKeyRequest, ipv6PrefixBits = 56, ipK
     const apiKeyId = apiKeyIdOf(req);
     if (apiKeyId !== undefined) return `apikey:${apiKeyId}`;
   }
-  // With `trust proxy` off (Express's default) `req.ip` IS the socket's address: read it directly
-  // and skip Express's X-Forwarded-For parse (proxy-addr) on every request.
-  const direct = req.app !== undefined && !req.app.get('trust proxy') ? req.socket?.remoteAddress : undefined;
-  const ip = direct ?? req.ip ?? req.socket?.remoteAddress;
+  const ip = requestIp(req);
   if (!ip) return 'ip:unknown';
   let key = ipKeys?.get(ip);
   if (key === undefined) {

@@ -203,8 +203,13 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       next(); // exempt or skipped: not counted, no headers
       return undefined;
     }
-    checkTrustProxy(req);
-    if (keyGenerator === undefined) return decide(req, defaultClientKey(req, ipv6Subnet, ipKeys), res, next);
+    if (keyGenerator === undefined) {
+      const key = defaultClientKey(req, ipv6Subnet, ipKeys);
+      // `trust proxy` decides the key only when it is the client's address (not a user's id)
+      if (key.startsWith('ip:')) checkTrustProxy(req);
+      return decide(req, key, res, next);
+    }
+    checkTrustProxy(req); // a key function may read req.ip
     const custom = keyGenerator(req);
     if (isPromiseLike(custom)) return custom.then((key) => decide(req, clientKeyOf(key, req), res, next));
     return decide(req, clientKeyOf(custom, req), res, next);

@@ -53,6 +53,25 @@ forEachExpress('accessLog', ({ create }) => {
     assert.ok(!JSON.stringify(line).includes('abc'), 'the query is not logged');
   });
 
+  it('logs the ip Express gives req.ip, with trust proxy off (the socket, X-Forwarded-For ignored) and on (the forwarded client)', async () => {
+    const seen: (string | undefined)[] = [];
+    for (const trust of [false, 1]) {
+      const other = create();
+      other.set('trust proxy', trust);
+      other.use(requestContext(), accessLog());
+      other.get('/ip', (req, res) => {
+        seen.push(req.ip);
+        res.send('ok');
+      });
+      await request(other).get('/ip').set('X-Forwarded-For', '198.51.100.7').expect(200);
+    }
+    const lines = accessLines(memory);
+    assert.equal(lines.length, 2);
+    assert.match(String(lines[0]!.ip), /127\.0\.0\.1|::1/);
+    assert.equal(lines[1]!.ip, '198.51.100.7');
+    assert.deepEqual(lines.map((line) => line.ip), seen);
+  });
+
   it('joins the router mount path, falls back to the path without query for unmatched routes', async () => {
     const router = create();
     router.get('/items/:itemId', (_req, res) => res.send('item'));

@@ -169,6 +169,23 @@ forEachExpress('rate-limit: rateLimit() middleware', ({ create }) => {
     assert.deepEqual(codes.filter((c) => c === 'WARN_TRUST_PROXY_OFF'), ['WARN_TRUST_PROXY_OFF']);
   });
 
+  it('with trust proxy off, requests keyed by their user do not warn about X-Forwarded-For (the address is not their key)', async () => {
+    resetKitWarnings();
+    const token = await signTestJwt('dave');
+    const auth = requireUser({ env: {}, verifyKey: 'rate-limit-test-secret-0123456789abcdef', algorithm: 'HS256' });
+    const app = buildApp(create(), [auth, memoryLimit(5)]);
+    const codes = await collectWarnings(async () => {
+      for (let i = 0; i < 3; i++) await request(app).get('/api/hello').set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', `192.0.2.${i + 1}`).expect(200);
+    });
+    assert.deepEqual(codes.filter((c) => c.startsWith('WARN_TRUST_PROXY')), []);
+    // the same setup without auth: the requests are keyed by their address, and it warns
+    const byAddress = buildApp(create(), [memoryLimit(5)]);
+    const anonymous = await collectWarnings(async () => {
+      await request(byAddress).get('/api/hello').set('X-Forwarded-For', '192.0.2.9').expect(200);
+    });
+    assert.deepEqual(anonymous.filter((c) => c.startsWith('WARN_TRUST_PROXY')), ['WARN_TRUST_PROXY_OFF']);
+  });
+
   it('with trust proxy on, the right hop is the client: spoofed left entries do not escape', async () => {
     const app = create();
     app.set('trust proxy', 1);
