@@ -35,7 +35,7 @@ const median = (values: number[]): number => {
 
 /**
  * The request's plan, as an app reads it (`req.user.plan`: a property read, evaluated on every
- * call): keys ending in 7 are on a half-size plan. (Until 0.4 this was a `Map` lookup by key,
+ * call): keys ending in 7 are on a half-size plan. (In 0.4.0 this was a `Map` lookup by key,
  * which alone cost a tenth of a memory check: the app's cost, not the limiter's.)
  */
 const planLimit = (key: string): number => (key.charCodeAt(key.length - 1) === 55 ? LIMIT / 2 : LIMIT - 1);

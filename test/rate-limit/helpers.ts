@@ -1,9 +1,8 @@
 /** Shared fixtures of the rate-limit tests: an app with normal, exempt and error routes. */
 import { randomUUID } from 'node:crypto';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { Cluster, Redis as IORedis, type Redis } from 'ioredis';
+import { Cluster, Redis as IORedis, type Redis, type RedisOptions } from 'ioredis';
 import { startCluster, startRedis, type RedisClusterHandle, type RedisServerHandle } from '../support/redis-server.js';
-import type { RedisOptions } from 'ioredis';
 import { SignJWT } from 'jose';
 import { errorHandler } from '../../lib/errors/index.js';
 
