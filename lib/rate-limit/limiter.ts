@@ -226,7 +226,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       } else {
         // per-call options, kept lean: a call that sets only `cost` (or only `limit`) is common
         if (call.limit !== undefined || call.windowMs !== undefined || call.blockMs !== undefined) callPolicy = policyOf(call);
-        storageKey = callPolicy.windowMs === windowMs ? keyOf(key) : `${keyOf(key)}:${callPolicy.windowMs}`;
+        storageKey = storageKeyOf(key, callPolicy);
         const callCost = call.cost;
         if (callCost !== undefined && callCost !== 1) cost = otherCost(callCost);
       }

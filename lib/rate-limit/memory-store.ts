@@ -124,7 +124,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
     const blocked = blockedAnswer(entry, policy, now);
     if (blocked !== undefined) return blocked;
     const answer = applyAlgorithm(entry, policy, now, true, cost);
-    if (!answer.allowed) return penalize(entry, policy, now, answer);
+    return answer.allowed ? charged(entry, now, answer) : penalize(entry, policy, now, answer);
+  };
+  /** After an allowed check: the entry lives as long as its counters, or its block if that is longer. */
+  const charged = (entry: Entry, now: number, answer: StoreCheckResult): StoreCheckResult => {
     entry.expiresAt = now + answer.resetAfterMs;
     if (entry.blockedUntil !== undefined && entry.blockedUntil > entry.expiresAt) entry.expiresAt = entry.blockedUntil;
     return answer;
@@ -143,12 +146,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryRateL
       const entry = live(key, policy, now);
       if (policy.blockMs) return blockingCheck(entry, policy, now, cost);
       const answer = applyAlgorithm(entry, policy, now, true, cost);
-      if (answer.allowed) {
-        entry.expiresAt = now + answer.resetAfterMs;
-        // a block set by a blocking policy on this key outlives the counters
-        if (entry.blockedUntil !== undefined && entry.blockedUntil > entry.expiresAt) entry.expiresAt = entry.blockedUntil;
-      }
-      return answer;
+      return answer.allowed ? charged(entry, now, answer) : answer;
     },
     refund(key: string, units: number, policy: RateLimitStorePolicy, callerNow?: number): StoreRefundResult {
       const now = nowOf(callerNow);

@@ -124,19 +124,15 @@ end
   local first = firstLive(key)
   if first > 0 then redis.call('LTRIM', key, first, -1) end
   local count
-  if cost == 1 then
-    count = redis.call('RPUSH', key, stamp)
-    if count <= limit then
-      redis.call('PEXPIRE', key, '${window}')
-      return (limit - count) * ${PACKED_REMAINING_UNIT} + ${window}
+  if cost >= 1 and cost <= 64 then
+    -- push, keep the entries if they fit, else take them back (one call fewer than LLEN first)
+    if cost == 1 then
+      count = redis.call('RPUSH', key, stamp)
+    else
+      local stamps = {}
+      for j = 1, cost do stamps[j] = stamp end
+      count = redis.call('RPUSH', key, unpack(stamps))
     end
-    redis.call('RPOP', key)
-    count = count - 1
-  elseif cost > 1 and cost <= 64 then
-    -- as for one unit: push, keep them if they fit, else take them back (one call fewer than LLEN first)
-    local stamps = {}
-    for j = 1, cost do stamps[j] = stamp end
-    count = redis.call('RPUSH', key, unpack(stamps))
     if count <= limit then
       redis.call('PEXPIRE', key, '${window}')
       return (limit - count) * ${PACKED_REMAINING_UNIT} + ${window}

@@ -8,7 +8,7 @@ import { parseOptions, type KnownOptions } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
-import { trustProxyCheck } from '../http/trust-proxy.js';
+import { requestIp, trustProxyCheck } from '../http/trust-proxy.js';
 import { getLogger } from '../logging/logger.js';
 import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { eraseSessionCookie, readSessionId, resolveSessionCookie, writeSessionCookie, type SessionCookieOptions } from './cookies.js';
@@ -120,7 +120,7 @@ export function requireSession(options: RequireSessionOptions): RequestHandler {
     const fromCookie = readSessionId(req, { cookieName: cookie.cookieName });
     const id = fromCookie ?? readSessionId(req, { cookieName: cookie.cookieName, header });
     if (!id) return next(unauthorized('missing'));
-    const result = await guarded(() => manager.validate(id, { ip: req.ip, userAgent: req.get('user-agent') }));
+    const result = await guarded(() => manager.validate(id, { ip: requestIp(req), userAgent: req.get('user-agent') }));
     if (!result.valid) {
       if (fromCookie && clearInvalidCookie && !res.headersSent) eraseSessionCookie(res, cookie);
       return next(unauthorized(result.reason));
