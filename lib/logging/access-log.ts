@@ -105,12 +105,12 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     if (parsed.skip?.(req, res)) return next();
     const store = expectRequestContext(req, 'accessLog()');
     // The trace is taken now, inside the request's span: 'close' fires outside it.
-    const state: AccessState = { req, res, started: performance.now(), bytes: 0, done: false, trace: currentTrace(store) };
+    const state: AccessState = { req, res, started: performance.now(), bytes: 0, streamed: false, done: false, trace: currentTrace(store) };
     // Kept on the request's log-context store when there is one (a field on a small object of
     // ours is cheaper than one more property on Node's response object).
     if (store) (store as StoreWithAccess)[ACCESS] = state;
     else (res as WithAccess)[ACCESS] = state;
-    countBodyBytes(res);
+    countBodyBytes(res, state);
     res.once('close', onClose);
     next();
   };
@@ -121,7 +121,10 @@ interface AccessState {
   req: Request;
   res: Response;
   started: number;
+  /** Bytes counted by write()/end(); the whole count once `streamed`. */
   bytes: number;
+  /** The body went through write() (or an own write/end set by something else): `bytes` counts it. */
+  streamed: boolean;
   done: boolean;
   trace: RequestTrace | undefined;
 }
@@ -138,7 +141,15 @@ type WriteMethod = (this: WithAccess, ...args: unknown[]) => unknown;
 // `res.write`/`res.end` were before accessLog() set its own property.
 function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown): unknown {
   const state = accessStateOf(this);
-  if (state) state.bytes += chunkBytes(chunk, encoding);
+  if (state) {
+    state.bytes += chunkBytes(chunk, encoding);
+    // The body is streamed: from now on end() is counted too (its last chunk), unless
+    // something mounted after accessLog() set its own end(), which then calls ours or not.
+    if (!state.streamed) {
+      state.streamed = true;
+      if (!Object.prototype.hasOwnProperty.call(this, 'end')) (this as unknown as { end: WriteMethod }).end = countingEnd;
+    }
+  }
   // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
   return (Object.getPrototypeOf(this).write as WriteMethod).apply(this, arguments as unknown as unknown[]);
 }
@@ -150,18 +161,24 @@ function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown): unkno
 }
 
 /**
- * Counts response body bytes: `write`/`end` are set on this response object only (no prototype
- * is touched), the way compression and on-headers wrap a response. When something already set
- * its own `write`/`end` on the response, that one is wrapped instead.
+ * Counts response body bytes with the fewest own properties on the response (each one added to
+ * Node's response object costs CPU on every request): only `write` is set on this response
+ * (no prototype is touched). A response that is never written to but ended with its body
+ * (`res.send`, `res.json`, `res.end(body)`) is sized at the end from what Node sends as its
+ * Content-Length; the first `write` also sets `end`, so a streamed body's last chunk is counted.
+ * When something already set its own `write`/`end` on the response, both are wrapped and counted.
  */
-function countBodyBytes(res: Response): void {
+function countBodyBytes(res: Response, state: AccessState): void {
   const target = res as unknown as { write: WriteMethod; end: WriteMethod };
   // Named stores (not a loop over method names): a keyed store on Node's response object is a
   // slow, megamorphic operation, measured as the kit's most expensive line per request.
-  if (Object.prototype.hasOwnProperty.call(res, 'write')) target.write = countingOwn(target.write, false);
-  else target.write = countingWrite;
-  if (Object.prototype.hasOwnProperty.call(res, 'end')) target.end = countingOwn(target.end, true);
-  else target.end = countingEnd;
+  if (Object.prototype.hasOwnProperty.call(res, 'write') || Object.prototype.hasOwnProperty.call(res, 'end')) {
+    state.streamed = true;
+    target.write = countingOwn(target.write, false);
+    target.end = countingOwn(target.end, true);
+  } else {
+    target.write = countingWrite;
+  }
 }
 
 /** Wraps a `write`/`end` something else already set on the response. */
@@ -174,6 +191,20 @@ function countingOwn(previous: WriteMethod, isEnd: boolean): WriteMethod {
   };
 }
 
+/**
+ * Body bytes of a response that was never written to: none before `end()`, none for HEAD, 1xx,
+ * 204 and 304 (no body goes out), else its Content-Length: the header when set, else the length
+ * Node computed for `end(body)` itself (`_contentLength`, which it sends as Content-Length).
+ */
+function endedBodyBytes(req: Request, res: Response): number {
+  if (!res.writableEnded || req.method === 'HEAD') return 0;
+  const status = res.statusCode;
+  if (status < 200 || status === 204 || status === 304) return 0;
+  const header = res.getHeader('content-length');
+  const length = header === undefined ? (res as unknown as { _contentLength?: unknown })._contentLength : Number(header);
+  return typeof length === 'number' && Number.isSafeInteger(length) && length >= 0 ? length : 0;
+}
+
 function writeAccessLine(
   state: AccessState,
   aborted: boolean,
@@ -183,7 +214,8 @@ function writeAccessLine(
   logUrl: boolean,
   projectOption: string | undefined,
 ): void {
-  const { req, res, bytes } = state;
+  const { req, res } = state;
+  const bytes = state.streamed ? state.bytes : endedBodyBytes(req, res);
   const durationMs = Math.round((performance.now() - state.started) * 10) / 10;
   const status = res.statusCode;
   const method = clean(req.method, 16) ?? '-';

@@ -94,6 +94,42 @@ forEachExpress('accessLog', ({ create }) => {
     assert.equal(fail!.status, 500);
   });
 
+  it('bytes are the body bytes sent: Content-Length when set, 0 for HEAD, 204 and 304, counted when streamed', async () => {
+    app.get('/text', (_req, res) => res.send('hello'));
+    app.get('/empty', (_req, res) => res.status(204).end());
+    app.get('/cached', (_req, res) => res.status(304).end());
+    app.get('/mixed', (_req, res) => {
+      res.write('abc');
+      res.end('defgh');
+    });
+    app.get('/raw', (_req, res) => res.end('1234'));
+    await request(app).get('/text').expect(200, 'hello');
+    await request(app).head('/text').expect(200);
+    await request(app).get('/empty').expect(204);
+    await request(app).get('/cached').expect(304);
+    await request(app).get('/mixed').expect(200, 'abcdefgh');
+    await request(app).get('/raw').expect(200, '1234');
+    assert.deepEqual(accessLines(memory).map((line) => [line.method, line.path, line.bytes]), [
+      ['GET', '/text', 5],
+      ['HEAD', '/text', 0],
+      ['GET', '/empty', 0],
+      ['GET', '/cached', 0],
+      ['GET', '/mixed', 8],
+      ['GET', '/raw', 4],
+    ]);
+  });
+
+  it('sets no own end() on a response that never streams (one own write() only)', async () => {
+    let own: string[] = [];
+    app.get('/own', (_req, res) => {
+      own = ['write', 'end'].filter((name) => Object.prototype.hasOwnProperty.call(res, name));
+      res.json({ ok: true });
+    });
+    await request(app).get('/own').expect(200);
+    assert.deepEqual(own, ['write']);
+    assert.equal(accessLines(memory)[0]!.bytes, Buffer.byteLength('{"ok":true}'));
+  });
+
   it('logs aborted requests once, as aborted, at warning level', async () => {
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
