@@ -111,7 +111,8 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     if (store) (store as StoreWithAccess)[ACCESS] = state;
     else (res as WithAccess)[ACCESS] = state;
     countBodyBytes(res, state);
-    res.once('close', onClose);
+    // on, not once: 'close' fires once per response, and once() allocates a wrapper per call.
+    res.on('close', onClose);
     next();
   };
 }
