@@ -193,14 +193,17 @@ function countingOwn(previous: WriteMethod, isEnd: boolean): WriteMethod {
 }
 
 /**
- * Body bytes of a response that was never written to: none before `end()`, none for HEAD, 1xx,
- * 204 and 304 (no body goes out), else its Content-Length: the header when set, else the length
- * Node computed for `end(body)` itself (`_contentLength`, which it sends as Content-Length).
+ * Body bytes sent: none for HEAD, 1xx, 204 and 304 (Node sends no body, whatever the handler
+ * wrote); a streamed body as counted; a body sent whole as its Content-Length: the header when
+ * set, else the length Node computed for `end(body)` itself (`_contentLength`, which it sends as
+ * Content-Length); none before `end()`.
  */
-function endedBodyBytes(req: Request, res: Response): number {
-  if (!res.writableEnded || req.method === 'HEAD') return 0;
+function bodyBytes(state: AccessState): number {
+  const { req, res } = state;
   const status = res.statusCode;
-  if (status < 200 || status === 204 || status === 304) return 0;
+  if (req.method === 'HEAD' || status < 200 || status === 204 || status === 304) return 0;
+  if (state.streamed) return state.bytes;
+  if (!res.writableEnded) return 0;
   const header = res.getHeader('content-length');
   const length = header === undefined ? (res as unknown as { _contentLength?: unknown })._contentLength : Number(header);
   return typeof length === 'number' && Number.isSafeInteger(length) && length >= 0 ? length : 0;
@@ -216,7 +219,7 @@ function writeAccessLine(
   projectOption: string | undefined,
 ): void {
   const { req, res } = state;
-  const bytes = state.streamed ? state.bytes : endedBodyBytes(req, res);
+  const bytes = bodyBytes(state);
   const durationMs = Math.round((performance.now() - state.started) * 10) / 10;
   const status = res.statusCode;
   const method = clean(req.method, 16) ?? '-';

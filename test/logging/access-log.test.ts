@@ -103,12 +103,17 @@ forEachExpress('accessLog', ({ create }) => {
       res.end('defgh');
     });
     app.get('/raw', (_req, res) => res.end('1234'));
+    app.head('/streamed-head', (_req, res) => {
+      res.write('abc');
+      res.end('de');
+    });
     await request(app).get('/text').expect(200, 'hello');
     await request(app).head('/text').expect(200);
     await request(app).get('/empty').expect(204);
     await request(app).get('/cached').expect(304);
     await request(app).get('/mixed').expect(200, 'abcdefgh');
     await request(app).get('/raw').expect(200, '1234');
+    await request(app).head('/streamed-head').expect(200);
     assert.deepEqual(accessLines(memory).map((line) => [line.method, line.path, line.bytes]), [
       ['GET', '/text', 5],
       ['HEAD', '/text', 0],
@@ -116,6 +121,7 @@ forEachExpress('accessLog', ({ create }) => {
       ['GET', '/cached', 0],
       ['GET', '/mixed', 8],
       ['GET', '/raw', 4],
+      ['HEAD', '/streamed-head', 0],
     ]);
   });
 
