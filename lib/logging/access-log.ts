@@ -8,10 +8,13 @@ import { z } from 'zod';
 import { ConfigError, parseOptions } from '../config/settings.js';
 import { requestIp } from '../http/trust-proxy.js';
 import { getLoggingState } from './configure.js';
-import { currentTrace, expectRequestContext, getLogContextStore, requestStoreOf, runWithLogContext, type LogContextStore } from './context.js';
-import { levelPriority, LOG_LEVELS } from './levels.js';
-import { getRootLogger } from './logger.js';
-import { redactUrl } from './redact.js';
+import { currentTrace, expectRequestContext, getLogContextStore, requestUserFields, runWithLogContext, type LogContextStore } from './context.js';
+import { isRecordOwnKey } from './formats.js';
+import { levelPriority, LOG_LEVELS, severityOf } from './levels.js';
+import { getRootLogger, plainJsonTargets } from './logger.js';
+import { activeSpanTrace } from './otel.js';
+import { isSensitiveKey, redactionCensor, redactionVersion, redactUrl } from './redact.js';
+import { safeJsonStringify } from './safe-json.js';
 import { routePatternOf } from './route-pattern.js';
 import { cloudFieldsOfTrace, requestTraceFrom, traceLogFields, type RequestTrace } from './trace.js';
 
@@ -96,31 +99,25 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
       // Logging a request must never break the app.
     }
   };
-  const onClose = function (this: Response): void {
-    const state = accessStateOf(this as WithAccess);
-    // 'close' follows 'finish' on every response; without 'finish' the client went away.
-    if (state) finish(state, !this.writableFinished);
-  };
   return function accessLogMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (parsed.skip?.(req, res)) return next();
     const store = expectRequestContext(req, 'accessLog()');
     // The trace is taken now, inside the request's span: 'close' fires outside it.
-    const state: AccessState = { req, res, started: performance.now(), bytes: 0, streamed: false, done: false, trace: currentTrace(store) };
-    // Kept on the request's log-context store when there is one (a field on a small object of
-    // ours is cheaper than one more property on Node's response object).
-    if (store) (store as StoreWithAccess)[ACCESS] = state;
-    else (res as WithAccess)[ACCESS] = state;
+    const state: AccessState = { req, res, store, started: performance.now(), bytes: 0, streamed: false, done: false, trace: currentTrace(store) };
     countBodyBytes(res, state);
-    // on, not once: 'close' fires once per response, and once() allocates a wrapper per call.
-    res.on('close', onClose);
+    // 'close' follows 'finish' on every response; without 'finish' the client went away. The
+    // closures hold the state: no property of ours on Node's response object but `write`.
+    // on, not once: 'close' fires once per response, and once() adds a wrapper of its own.
+    res.on('close', () => finish(state, !res.writableFinished));
     next();
   };
 }
 
-const ACCESS = Symbol.for('express-platform-kit.accessLog');
 interface AccessState {
   req: Request;
   res: Response;
+  /** The request's log context (requestContext()'s), when there is one. */
+  store: LogContextStore | undefined;
   started: number;
   /** Bytes counted by write()/end(); the whole count once `streamed`. */
   bytes: number;
@@ -129,36 +126,30 @@ interface AccessState {
   done: boolean;
   trace: RequestTrace | undefined;
 }
-type WithAccess = Response & { [ACCESS]?: AccessState };
-type StoreWithAccess = LogContextStore & { [ACCESS]?: AccessState };
+type WriteMethod = (this: Response, ...args: unknown[]) => unknown;
 
-function accessStateOf(res: WithAccess): AccessState | undefined {
-  const store = res.req ? (requestStoreOf(res.req) as StoreWithAccess | undefined) : undefined;
-  return store?.[ACCESS] ?? res[ACCESS];
-}
-type WriteMethod = (this: WithAccess, ...args: unknown[]) => unknown;
-
-// Shared functions (no closure per response) calling what the response inherits, which is what
-// `res.write`/`res.end` were before accessLog() set its own property.
-function countingWrite(this: WithAccess, chunk: unknown, encoding: unknown): unknown {
-  const state = accessStateOf(this);
-  if (state) {
+/** `write` of one response: counts its chunk, then calls what the response inherits. */
+function countingWrite(state: AccessState): WriteMethod {
+  return function countingWriteMethod(this: Response, chunk: unknown, encoding: unknown): unknown {
     state.bytes += chunkBytes(chunk, encoding);
     // The body is streamed: from now on end() is counted too (its last chunk), unless
     // something mounted after accessLog() set its own end(), which then calls ours or not.
     if (!state.streamed) {
       state.streamed = true;
-      if (!Object.prototype.hasOwnProperty.call(this, 'end')) (this as unknown as { end: WriteMethod }).end = countingEnd;
+      if (!Object.prototype.hasOwnProperty.call(this, 'end')) (this as unknown as { end: WriteMethod }).end = countingEnd(state);
     }
-  }
-  // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
-  return (Object.getPrototypeOf(this).write as WriteMethod).apply(this, arguments as unknown as unknown[]);
+    // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
+    return (Object.getPrototypeOf(this).write as WriteMethod).apply(this, arguments as unknown as unknown[]);
+  };
 }
-function countingEnd(this: WithAccess, chunk: unknown, encoding: unknown): unknown {
-  const state = accessStateOf(this);
-  if (state && typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
-  // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
-  return (Object.getPrototypeOf(this).end as WriteMethod).apply(this, arguments as unknown as unknown[]);
+
+/** `end` of a streamed response: counts its last chunk, then calls what the response inherits. */
+function countingEnd(state: AccessState): WriteMethod {
+  return function countingEndMethod(this: Response, chunk: unknown, encoding: unknown): unknown {
+    if (typeof chunk !== 'function') state.bytes += chunkBytes(chunk, encoding);
+    // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
+    return (Object.getPrototypeOf(this).end as WriteMethod).apply(this, arguments as unknown as unknown[]);
+  };
 }
 
 /**
@@ -175,18 +166,17 @@ function countBodyBytes(res: Response, state: AccessState): void {
   // slow, megamorphic operation, measured as the kit's most expensive line per request.
   if (Object.prototype.hasOwnProperty.call(res, 'write') || Object.prototype.hasOwnProperty.call(res, 'end')) {
     state.streamed = true;
-    target.write = countingOwn(target.write, false);
-    target.end = countingOwn(target.end, true);
+    target.write = countingOwn(state, target.write, false);
+    target.end = countingOwn(state, target.end, true);
   } else {
-    target.write = countingWrite;
+    target.write = countingWrite(state);
   }
 }
 
 /** Wraps a `write`/`end` something else already set on the response. */
-function countingOwn(previous: WriteMethod, isEnd: boolean): WriteMethod {
-  return function countingOwnMethod(this: WithAccess, chunk: unknown, encoding: unknown) {
-    const state = accessStateOf(this);
-    if (state && !(isEnd && typeof chunk === 'function')) state.bytes += chunkBytes(chunk, encoding);
+function countingOwn(state: AccessState, previous: WriteMethod, isEnd: boolean): WriteMethod {
+  return function countingOwnMethod(this: Response, chunk: unknown, encoding: unknown) {
+    if (!(isEnd && typeof chunk === 'function')) state.bytes += chunkBytes(chunk, encoding);
     // biome-ignore lint/complexity/noArguments: forwards every argument (callback, encoding) unchanged
     return previous.apply(this, arguments as unknown as unknown[]);
   };
@@ -224,21 +214,29 @@ function writeAccessLine(
   const status = res.statusCode;
   const method = clean(req.method, 16) ?? '-';
   const path = clean(routePathOf(req), 2048) ?? '/';
-  const record: Record<string | symbol, unknown> = {
-    message: `${method} ${path} ${status} ${durationMs}ms${aborted ? ' (aborted)' : ''}`,
-    method,
-    path,
-    status,
-    durationMs,
-    bytes,
-    ip: requestIp(req),
-    userAgent: clean(req.headers['user-agent'], 512),
-  };
+  const message = `${method} ${path} ${status} ${durationMs}ms${aborted ? ' (aborted)' : ''}`;
+  const url = logUrl ? clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096) : undefined;
+  const fields: AccessFields = { message, method, path, status, durationMs, bytes, ip: requestIp(req), userAgent: clean(req.headers['user-agent'], 512) };
+  let level = levelOf(status, aborted);
+  if (levelPriority(level) === undefined) level = 'info';
+  const store = state.store ?? getLogContextStore();
+  const { cloud, projectId: cloudProject } = getLoggingState();
+  // The kit's default pipeline (root logger, kit JSON files only): the line is rendered here,
+  // once, exactly as the root format and jsonFormat() would render this record.
+  if (!cloud && store && logger === getRootLogger()) {
+    const targets = plainJsonTargets(level);
+    if (targets !== undefined) {
+      const line = directAccessLine(state, store, level, loggerName, fields, aborted, logUrl, url);
+      if (line !== undefined) {
+        for (const target of targets) target.appendLine(line);
+        return;
+      }
+    }
+  }
+  const record: Record<string | symbol, unknown> = fields as unknown as Record<string, unknown>;
   if (loggerName) record.logger = loggerName;
   if (aborted) record.aborted = true;
-  if (logUrl) record.url = clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096);
-  const store = requestStoreOf(req) ?? getLogContextStore();
-  const { cloud, projectId: cloudProject } = getLoggingState();
+  if (logUrl) record.url = url;
   if (cloud) {
     const seconds = durationMs / 1000;
     record.httpRequest = {
@@ -246,8 +244,8 @@ function writeAccessLine(
       requestUrl: clean(redactUrl(req.originalUrl ?? req.url ?? ''), 4096),
       status,
       responseSize: String(bytes),
-      userAgent: record.userAgent,
-      remoteIp: record.ip,
+      userAgent: fields.userAgent,
+      remoteIp: fields.ip,
       referer: clean(typeof req.headers.referer === 'string' ? redactUrl(req.headers.referer) : undefined, 2048),
       protocol: `HTTP/${req.httpVersion}`,
       latency: cloud.mode === 'api' ? { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } : `${seconds}s`,
@@ -260,8 +258,6 @@ function writeAccessLine(
     traceLogFields(trace, record as Record<string, unknown>);
     if (cloud) cloudFieldsOfTrace(trace, projectOption ?? store?.traceProjectId ?? cloudProject, record as Record<string, unknown>);
   }
-  let level = levelOf(status, aborted);
-  if (levelPriority(level) === undefined) level = 'info';
   record.level = level;
   record[LEVEL] = level;
   if (store && getLogContextStore() !== store) {
@@ -271,3 +267,85 @@ function writeAccessLine(
   }
 }
 
+
+/** The fields of every access line, in the order the record has them. */
+interface AccessFields {
+  message: string;
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  bytes: number;
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
+
+/** Keys the direct line writes besides the record's own: they must not be redacted names. */
+const DIRECT_KEYS = ['requestId', 'userId', 'actorUserId', 'apiKeyId', 'trace_id', 'span_id', 'trace_flags', 'parent_span_id', 'method', 'path', 'status', 'durationMs', 'bytes', 'ip', 'userAgent', 'aborted', 'url'];
+let directKeysVersion = -1;
+let directKeysPlain = false;
+
+/** Whether no key of {@link DIRECT_KEYS} is a redacted name (kept until the redaction changes). */
+function directKeysNotRedacted(): boolean {
+  const version = redactionVersion();
+  if (version !== directKeysVersion) {
+    directKeysPlain = DIRECT_KEYS.every((key) => !isSensitiveKey(key));
+    directKeysVersion = version;
+  }
+  return directKeysPlain;
+}
+
+/**
+ * The JSON line the root format (`logRecordFormat`) and `jsonFormat()` would make of this access
+ * record written inside `store`, built in one object with the same keys in the same order:
+ * timestamp, level, severity, logger, message, then the context (requestId, the user fields,
+ * the fields added with setLogContext(), the trace), then the record's fields; values of
+ * redacted names censored, undefined values left out. Undefined when the record is one whose
+ * line could differ in any way (an OpenTelemetry span active now, a trace other than the
+ * store's, lazy fields other than the kit's, a context field the formats treat specially or
+ * holding an Error, a redacted name among the fixed keys): the caller then writes the record
+ * through the logger. test/logging/access-line.test.ts checks it line for line against that path.
+ */
+function directAccessLine(
+  state: AccessState,
+  store: LogContextStore,
+  level: string,
+  loggerName: string | undefined,
+  fields: AccessFields,
+  aborted: boolean,
+  logUrl: boolean,
+  url: string | undefined,
+): string | undefined {
+  if (state.trace !== store.trace || (store.lazyFields !== undefined && store.lazyFields !== requestUserFields)) return undefined;
+  if (!directKeysNotRedacted() || activeSpanTrace() !== undefined) return undefined;
+  const severity = severityOf(level);
+  const out: Record<string, unknown> = { timestamp: new Date().toISOString(), level: severity, severity };
+  if (loggerName !== undefined) out.logger = loggerName;
+  out.message = fields.message;
+  out.requestId = store.requestId;
+  if (store.lazyFields !== undefined) {
+    try {
+      store.lazyFields(out);
+    } catch {
+      // A throwing getter on the request must never break logging (as contextFieldsOf()).
+    }
+  }
+  const added = store.fields;
+  for (const key in added) {
+    if (!Object.prototype.hasOwnProperty.call(added, key)) continue;
+    const value = added[key];
+    if (isRecordOwnKey(key) || value instanceof Error) return undefined;
+    out[key] = value !== undefined && isSensitiveKey(key) ? redactionCensor() : value;
+  }
+  if (store.trace !== undefined) traceLogFields(store.trace, out);
+  out.method = fields.method;
+  out.path = fields.path;
+  out.status = fields.status;
+  out.durationMs = fields.durationMs;
+  out.bytes = fields.bytes;
+  out.ip = fields.ip;
+  out.userAgent = fields.userAgent;
+  if (aborted) out.aborted = true;
+  if (logUrl) out.url = url;
+  return safeJsonStringify(out, undefined, true);
+}

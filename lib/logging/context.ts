@@ -150,6 +150,33 @@ export function contextFieldsOf(store: LogContextStore): LogContextFields {
   return out;
 }
 
+/** Where `requestContext()` keeps the request a store belongs to (read by {@link requestUserFields}). */
+export const STORE_REQUEST: unique symbol = Symbol('express-platform-kit.storeRequest') as never;
+
+/** A store `requestContext()` opened: its lazy fields are {@link requestUserFields} of its request. */
+export type RequestLogContextStore = LogContextStore & { [STORE_REQUEST]: object };
+
+/**
+ * The lazy fields of a request's store (one shared function, called as `store.lazyFields(into)`:
+ * no closure per request): `userId` (`req.userId`, else `req.user.id`), `actorUserId` (the
+ * authenticated user when an admin acts as another) and `apiKeyId` (`req.apiKey.id`), each
+ * written only when present, as strings of at most 128 characters. It writes no other key.
+ */
+export function requestUserFields(this: LogContextStore, into: LogContextFields): void {
+  const holder = (this as RequestLogContextStore)[STORE_REQUEST] as { user?: { id?: unknown } | null; userId?: unknown; apiKey?: { id?: unknown } | null } | undefined;
+  if (!holder) return;
+  const user = holder.user;
+  const authId = user && typeof user === 'object' ? user.id : undefined;
+  const effective = holder.userId ?? authId;
+  if (effective === undefined && !holder.apiKey) return;
+  let userId: string | undefined;
+  if (typeof effective === 'string' || typeof effective === 'number') into.userId = userId = String(effective).slice(0, 128);
+  // An admin acting as another user (auth's X-Act-As-User-Id): keep who really acted.
+  if ((typeof authId === 'string' || typeof authId === 'number') && String(authId) !== userId) into.actorUserId = String(authId).slice(0, 128);
+  const apiKeyId = holder.apiKey && typeof holder.apiKey === 'object' ? holder.apiKey.id : undefined;
+  if (typeof apiKeyId === 'string' || typeof apiKeyId === 'number') into.apiKeyId = String(apiKeyId).slice(0, 128);
+}
+
 /**
  * Where `requestContext()` keeps a request's store on the request object (one symbol, shared
  * with `accessLog()` and any kit middleware that needs the context).

@@ -87,6 +87,11 @@ const LEVEL_COLORS: Record<string, string> = {
 /** Keys written by the formats themselves, never repeated as extra fields. */
 const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'logger', 'stack', 'exception', 'splat']);
 
+/** A key the formats write themselves (or drop): never copied as an extra field. */
+export function isRecordOwnKey(key: string): boolean {
+  return OWN_KEYS.has(key);
+}
+
 function messageText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === undefined || value === null) return '';
@@ -268,7 +273,12 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
  * new winston.transports.Console({ format: jsonFormat() })
  * ```
  */
-export const jsonFormat = rendering((info) => safeJsonStringify(jsonRecordOf(info), undefined, true));
+export const jsonFormat = rendering(renderJsonLine);
+
+/** The line {@link jsonFormat} renders for a record (its renderer, as `lineRenderers` maps it). */
+export function renderJsonLine(info: Info): string {
+  return safeJsonStringify(jsonRecordOf(info), undefined, true);
+}
 
 /**
  * Keeps only records strictly less severe than `level` (to split one stream by severity):

@@ -8,8 +8,9 @@
  * created before `configureLogging()` already carry requestId and userId.
  */
 import winston from 'winston';
-import { lineRenderers, logRecordFormat, renderLine, structuredFormat, type LineRenderer } from './formats.js';
-import { appendsLines } from './rotating-file.js';
+import { lineRenderers, logRecordFormat, renderJsonLine, renderLine, structuredFormat, type LineRenderer } from './formats.js';
+import { hasRedactPaths } from './redact.js';
+import { appendsLines, type RotatingFileTransport } from './rotating-file.js';
 import { LOG_LEVELS, STDERR_LEVELS } from './levels.js';
 
 /** The console transport used until `configureLogging()` runs. */
@@ -124,6 +125,36 @@ function dispatch(self: winston.Logger, info: Info): void {
 const STREAM_WRITE = streamWriteOf(rootLogger);
 Object.defineProperty(rootLogger, 'write', { value: dispatchWrite, writable: true, configurable: true });
 Object.defineProperty(rootLogger, '_transform', { value: dispatchTransform, writable: true, configurable: true });
+const ROOT_FORMAT = rootLogger.format;
+
+const plainTargets: RotatingFileTransport[] = [];
+
+/**
+ * Where a record at `level` written to the root logger would end, when that is only the kit's
+ * JSON lines in kit files: the root logger's `write` and format are the kit's own (nothing
+ * patched or replaced them), no redaction path is set, and every transport that takes the
+ * level is a kit file transport with the kit's `jsonFormat()`. Then each of them would get
+ * exactly `renderJsonLine(logRecordFormat(record))`, and a caller that renders that line itself
+ * (the access log, once per request) may append it to these transports directly. Undefined when
+ * anything else would see the record: the caller writes it through the logger. The array is
+ * reused by the next call.
+ */
+export function plainJsonTargets(level: string): readonly RotatingFileTransport[] | undefined {
+  const logger = rootLogger as unknown as { silent?: boolean; level: string; levels: Record<string, number>; format: unknown; transports: PipedTransport[]; write: unknown };
+  if (logger.silent || logger.write !== dispatchWrite || logger.format !== ROOT_FORMAT || hasRedactPaths()) return undefined;
+  if (STREAM_WRITE === undefined || (Object.getPrototypeOf(rootLogger) as { write: unknown }).write !== STREAM_WRITE) return undefined;
+  const priority = logger.levels[level];
+  plainTargets.length = 0;
+  for (const transport of logger.transports) {
+    if (transport.silent) continue;
+    const threshold = transport.level || logger.level;
+    const levels = transport.levels ?? logger.levels;
+    if (threshold && !((levels[threshold] ?? -1) >= (priority ?? Number.POSITIVE_INFINITY))) continue;
+    if (!appendsLines(transport) || transport.format === undefined || lineRenderers.get(transport.format.transform) !== renderJsonLine) return undefined;
+    plainTargets.push(transport);
+  }
+  return plainTargets;
+}
 
 /** The transports the kit installed (replaced by each `configureLogging()`). */
 export const kitTransports = new Set<winston.transport>(rootLogger.transports);

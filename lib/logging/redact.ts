@@ -73,6 +73,7 @@ export function normalizeName(name: string): string {
 let names = new Set(DEFAULT_REDACTED_NAMES.map(normalizeName));
 let paths: string[][] = [];
 let censor = REDACTED;
+let namesVersion = 0;
 // Record keys repeat endlessly (message, requestId, status…): remember the answer.
 const verdicts = new Map<string, boolean>();
 
@@ -86,6 +87,17 @@ export function configureRedaction(options: RedactOptions = {}): void {
   paths = (options.paths ?? []).map((path) => path.split('.'));
   censor = options.censor ?? REDACTED;
   verdicts.clear();
+  namesVersion += 1;
+}
+
+/** Changes whenever `configureRedaction()` runs: a verdict of {@link isSensitiveName} kept with it is still right while it is the same. */
+export function redactionVersion(): number {
+  return namesVersion;
+}
+
+/** Whether `configureLogging({ redact: { paths } })` set any dot path (the root format applies them). */
+export function hasRedactPaths(): boolean {
+  return paths.length > 0;
 }
 
 /** The current censor value. */

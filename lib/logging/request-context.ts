@@ -7,7 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
-import { bindToLogContext, REQUEST_STORE, requestStoreOf, runWithLogContext, type LogContextFields, type LogContextStore, type WithRequestStore } from './context.js';
+import { bindToLogContext, REQUEST_STORE, requestStoreOf, requestUserFields, runWithLogContext, STORE_REQUEST, type RequestLogContextStore, type WithRequestStore } from './context.js';
 import { activeSpanTrace } from './otel.js';
 import { requestTraceFrom } from './trace.js';
 
@@ -52,20 +52,6 @@ const contextSchema = z
     trace: z.boolean().optional(),
   })
   .strict();
-
-function userFieldsInto(req: Request, into: LogContextFields): void {
-  const holder = req as unknown as { user?: { id?: unknown } | null; userId?: unknown; apiKey?: { id?: unknown } | null };
-  const user = holder.user;
-  const authId = user && typeof user === 'object' ? user.id : undefined;
-  const effective = holder.userId ?? authId;
-  if (effective === undefined && !holder.apiKey) return;
-  let userId: string | undefined;
-  if (typeof effective === 'string' || typeof effective === 'number') into.userId = userId = String(effective).slice(0, 128);
-  // An admin acting as another user (auth's X-Act-As-User-Id): keep who really acted.
-  if ((typeof authId === 'string' || typeof authId === 'number') && String(authId) !== userId) into.actorUserId = String(authId).slice(0, 128);
-  const apiKeyId = holder.apiKey && typeof holder.apiKey === 'object' ? holder.apiKey.id : undefined;
-  if (typeof apiKeyId === 'string' || typeof apiKeyId === 'number') into.apiKeyId = String(apiKeyId).slice(0, 128);
-}
 
 type Listener = (...args: unknown[]) => void;
 type ListenerMethod = (this: EventEmitter, event: string | symbol, listener: Listener) => EventEmitter;
@@ -163,7 +149,8 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
         requestId = randomUUID();
       }
     }
-    const store: LogContextStore = { requestId, fields: {}, lazyFields: (into) => userFieldsInto(req, into) };
+    // The user fields are read when each line is written (requestUserFields: one shared function).
+    const store: RequestLogContextStore = { requestId, fields: {}, lazyFields: requestUserFields, trace: undefined, [STORE_REQUEST]: req };
     // The server span an OpenTelemetry SDK opened for this request, else the trace headers with
     // a span id of our own (the caller's parent-id becomes parent_span_id).
     if (traceRequests) store.trace = activeSpanTrace() ?? requestTraceFrom(req.headers);
