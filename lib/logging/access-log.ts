@@ -9,7 +9,7 @@ import { ConfigError, parseOptions } from '../config/settings.js';
 import { requestIp } from '../http/trust-proxy.js';
 import { getLoggingState } from './configure.js';
 import { currentTrace, expectRequestContext, getLogContextStore, requestUserFields, runWithLogContext, type LogContextStore } from './context.js';
-import { isRecordOwnKey } from './formats.js';
+import { isoTimestamp, isRecordOwnKey } from './formats.js';
 import { levelPriority, LOG_LEVELS, severityOf } from './levels.js';
 import { getRootLogger, plainJsonTargets } from './logger.js';
 import { activeSpanTrace } from './otel.js';
@@ -319,7 +319,7 @@ function directAccessLine(
   if (state.trace !== store.trace || (store.lazyFields !== undefined && store.lazyFields !== requestUserFields)) return undefined;
   if (!directKeysNotRedacted() || activeSpanTrace() !== undefined) return undefined;
   const severity = severityOf(level);
-  const out: Record<string, unknown> = { timestamp: new Date().toISOString(), level: severity, severity };
+  const out: Record<string, unknown> = { timestamp: isoTimestamp(), level: severity, severity };
   if (loggerName !== undefined) out.logger = loggerName;
   out.message = fields.message;
   out.requestId = store.requestId;

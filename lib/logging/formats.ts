@@ -84,6 +84,22 @@ const LEVEL_COLORS: Record<string, string> = {
   silly: '\x1b[90m',
 };
 
+let isoMs = Number.NaN;
+let isoText = '';
+
+/**
+ * `new Date().toISOString()`, formatted once per millisecond: every line written in the same
+ * millisecond gets the same text (the ISO form has millisecond precision), for a `Date.now()`.
+ */
+export function isoTimestamp(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoText = new Date(now).toISOString();
+    isoMs = now;
+  }
+  return isoText;
+}
+
 /** Keys written by the formats themselves, never repeated as extra fields. */
 const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'logger', 'stack', 'exception', 'splat']);
 
@@ -127,7 +143,7 @@ export const logRecordFormat = winston.format((info: Info) => {
     if (store || trace) record = Object.assign(withTraceFields(store, store ? contextFieldsOf(store) : {}, trace), record) as Info;
     if (record.timestamp === undefined) {
       if (record === info) record = Object.assign({}, info);
-      record.timestamp = new Date().toISOString();
+      record.timestamp = isoTimestamp();
     }
     record = redactPaths(record);
   } catch {
@@ -167,7 +183,7 @@ function textLine(info: Info, structured: boolean, options: TextFormatOptions): 
   const colors = options.colors === true;
   const color = colors ? LEVEL_COLORS[level] : undefined;
   const levelText = structured ? severity.padEnd(8) : severity;
-  let line = `${String(info.timestamp ?? new Date().toISOString())} ${color ? color + levelText + RESET : levelText} `;
+  let line = `${String(info.timestamp ?? isoTimestamp())} ${color ? color + levelText + RESET : levelText} `;
   if (structured && typeof info.logger === 'string' && info.logger) line += `[${toLogLine(info.logger)}] `;
   // A user-controlled message must neither spoof colors nor break the line (forged records).
   let message = toLogLine(messageText(info.message));
@@ -242,7 +258,7 @@ export function jsonRecordOf(info: Info): Record<string, unknown> {
   const level = String(info[LEVEL] ?? info.level);
   const severity = severityOf(level);
   const out: Record<string, unknown> = {
-    timestamp: info.timestamp ?? new Date().toISOString(),
+    timestamp: info.timestamp ?? isoTimestamp(),
     level: severity,
     severity,
   };
