@@ -28,6 +28,8 @@ export interface ServerPlan {
   requests: autocannon.Request[];
   /** The status every response must have. */
   status: number;
+  /** The server script (default bench/http/server.ts; another tree's, for a before/after run). */
+  script?: string;
 }
 
 export interface LoadOptions {
@@ -75,7 +77,7 @@ async function sample(child: ChildProcess, port: number, plan: ServerPlan, optio
 
 /** Runs `options.rounds` alternating rounds over the plans; the order rotates every round. */
 export async function alternate(plans: ServerPlan[], options: LoadOptions): Promise<Map<string, Sample[]>> {
-  const started = await Promise.allSettled(plans.map((plan) => startChildServer(SERVER_SCRIPT, plan.kind, plan.env, { pin: options.pin, ipc: true })));
+  const started = await Promise.allSettled(plans.map((plan) => startChildServer(plan.script ?? SERVER_SCRIPT, plan.kind, plan.env, { pin: options.pin, ipc: true })));
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   try {
     const failed = started.find((s) => s.status === 'rejected');

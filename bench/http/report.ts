@@ -5,7 +5,7 @@
 import { median, type Sample } from './measure.js';
 import type { LayerVariant } from './layers.js';
 
-export interface MainVariant { name: string; kind: string; env: NodeJS.ProcessEnv }
+export interface MainVariant { name: string; kind: string; env: NodeJS.ProcessEnv; script?: string }
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const perRound = (a: Sample[], b: Sample[], f: (x: Sample, y: Sample) => number) => median(a.map((x, i) => f(x, b[i]!)));
@@ -21,6 +21,18 @@ export function mainTable(variants: MainVariant[], samples: Map<string, Sample[]
       return `| ${v.name} | ${fmt(median(s.map((x) => x.rps)))} | ${median(s.map((x) => x.p50))} | ${median(s.map((x) => x.p99))} | ${fmt(median(s.map((x) => x.cpuUs)), 1)} | ${perRound(s, bare, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.rps / y.rps).toFixed(2)}× | ${perRound(s, floor, (x, y) => x.p99 / Math.max(1, y.p99)).toFixed(2)}× | ${perRound(s, floor, (x, y) => y.cpuUs / x.cpuUs).toFixed(2)}× |`;
     }),
   ];
+}
+
+/** `--before`: the kit's stacks after / before, on capacity and req/s (medians of per-round ratios). */
+export function beforeAfterLine(samples: Map<string, Sample[]>, tree: string): string {
+  const parts = ['memory', 'Redis'].map((store) => {
+    const after = samples.get(`kit full stack (${store})`)!;
+    const before = samples.get(`kit full stack (${store}), before`)!;
+    const capacity = perRound(after, before, (x, y) => y.cpuUs / x.cpuUs);
+    const rps = perRound(after, before, (x, y) => x.rps / y.rps);
+    return `${store} ${capacity.toFixed(3)}× capacity, ${rps.toFixed(3)}× req/s (CPU µs/req ${fmt(median(before.map((x) => x.cpuUs)), 1)} → ${fmt(median(after.map((x) => x.cpuUs)), 1)})`;
+  });
+  return `Kit stack after ÷ before (\`${tree}\`, same rounds): ${parts.join('; ')}.`;
 }
 
 export interface Target { name: string; ratio: number; op: '>=' | '<='; goal: number }

@@ -17,7 +17,12 @@
  *   flock /tmp/epk-bench.lock npx tsx bench/http/run.ts [--duration 2] [--rounds 5] [--warmup 1]
  *     [--budget-duration 1] [--budget-rounds 5] [--budget-warmup 0.5] [--layers kit-jwt,floor-jwt]
  *     [--budget-rate 0] [--only main|budget] [--pin on|off] [--connections 50] [--users 100]
- *     [--out bench/http/RESULTS.md]
+ *     [--before <tree>] [--out bench/http/RESULTS.md]
+ *
+ * `--before <tree>`: the main table also runs the kit's two default stacks from another tree
+ * (`git archive <rev> lib bench | tar -x -C bench/.tmp/before`, then `--before bench/.tmp/before`),
+ * in the same alternating rounds, and prints the kit's capacity after / before: a change to the
+ * hot path measured in the same run as the code before it.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -29,7 +34,7 @@ import { startRedis } from '../../test/support/redis-server.js';
 import { CAN_PIN, pinThisProcess } from '../support/child-server.js';
 import { BUDGET_BODY, LAYER_VARIANTS, publicKeyPairs, type TokenKind } from './layers.js';
 import { alternate, type LoadOptions, type Sample } from './measure.js';
-import { budgetTable, mainTable, mainTargets, overBudget, targetLine, type MainVariant } from './report.js';
+import { beforeAfterLine, budgetTable, mainTable, mainTargets, overBudget, targetLine, type MainVariant } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,6 +50,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     connections: { type: 'string', default: '50' },
     users: { type: 'string', default: '100' },
+    before: { type: 'string' },
     out: { type: 'string', default: 'bench/http/RESULTS.md' },
   },
 });
@@ -116,6 +122,14 @@ const mainVariants: MainVariant[] = [
   { name: 'peer stack (Redis)', kind: 'peer', env: {} },
   { name: 'peer stack (memory)', kind: 'peer', env: { BENCH_REDIS_URL: '' } },
 ];
+const beforeScript = values.before ? `${values.before.replace(/\/$/, '')}/bench/http/server.ts` : undefined;
+if (beforeScript !== undefined) {
+  if (!existsSync(beforeScript)) throw new Error(`--before: ${beforeScript} not found (export the tree with git archive <rev> lib bench)`);
+  mainVariants.push(
+    { name: 'kit full stack (memory), before', kind: 'kit', env: { BENCH_REDIS_URL: '' }, script: beforeScript },
+    { name: 'kit full stack (Redis), before', kind: 'kit', env: {}, script: beforeScript },
+  );
+}
 let mainSamples = new Map<string, Sample[]>();
 const layerVariants = LAYER_VARIANTS.filter((v) => !values.layers || values.layers.split(',').some((prefix) => v.id.startsWith(prefix)));
 const layerSamples = new Map<string, Sample[]>();
@@ -129,7 +143,7 @@ mkdirSync(logDir, { recursive: true });
 try {
   if (runMain) {
     mainSamples = await alternate(
-      mainVariants.map((v) => ({ key: v.name, kind: v.kind, env: envFor(v.name, v.env), requests: mainRequests, status: 200 })),
+      mainVariants.map((v) => ({ key: v.name, kind: v.kind, env: envFor(v.name, v.env), requests: mainRequests, status: 200, script: v.script })),
       loadOptions(false),
     );
   }
@@ -177,6 +191,7 @@ if (runMain) {
     'Ratios are medians of per-round ratios; "capacity vs floor" is the floor\'s server CPU per request over the variant\'s (the req/s a saturated server core would reach, relative to the floor; less sensitive to other load on the host than req/s). "Default settings": the kit stack passes only `name` and a high `limit` to `rateLimit()` (default algorithm and window), no JWT cache, and logs through `configureLogging({ file: true, format: "json" })` with the console off.',
     '',
   );
+  if (beforeScript !== undefined) lines.push(beforeAfterLine(mainSamples, values.before!), '');
 }
 if (runBudget) {
   lines.push(
