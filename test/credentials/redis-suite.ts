@@ -146,16 +146,17 @@ export function describeRedisStore(title: string, getClient: () => Redis | Clust
       await assert.rejects(make({ keyPrefix: prefix, encryptionKey: `old:${newKey()}` }).get(user, 'c1'), decryptError(/authentication failed under key 'old'/));
       await assert.rejects(make({ keyPrefix: prefix, encryptionKey: `new:${newKey2}` }).get(user, 'c1'), decryptError(/key id 'old', which is not in ENCRYPTION_KEY/));
 
-      await before.add(user, { id: 'c0', type: 'api_key', provider: 'p', apiKey: secretValue() });
+      // Ids in the order they are added: list() sorts on addedAt, ties (the same millisecond) by id.
+      await before.add(user, { id: 'c2', type: 'api_key', provider: 'p', apiKey: secretValue() });
       const rotated = make({ keyPrefix: prefix, encryptionKey: `new:${newKey2},old:${oldKey}` });
       const read = await rotated.get(user, 'c1');
       assert.ok(read?.type === 'api_key' && read.apiKey.reveal() === secret);
       assert.match((await client.hget(hashKey, 'c1'))!, /^v1:old:/, 'reads do not write');
-      await rotated.add(user, { id: 'c2', type: 'api_key', provider: 'p', apiKey: secretValue() });
+      await rotated.add(user, { id: 'c3', type: 'api_key', provider: 'p', apiKey: secretValue() });
       assert.match((await client.hget(hashKey, 'c1'))!, /^v1:new:/, 're-encrypted by the next write');
-      assert.match((await client.hget(hashKey, 'c2'))!, /^v1:new:/);
+      assert.match((await client.hget(hashKey, 'c3'))!, /^v1:new:/);
       const newOnly = make({ keyPrefix: prefix, encryptionKey: `new:${newKey2}` });
-      assert.deepEqual((await newOnly.list(user)).map((c) => c.id), ['c1', 'c0', 'c2']);
+      assert.deepEqual((await newOnly.list(user)).map((c) => c.id), ['c1', 'c2', 'c3']);
       assert.equal(await newOnly.reencrypt(user), 0);
       // reencrypt() on demand, for a user nobody writes to.
       const idle = uniqueId('idle');
