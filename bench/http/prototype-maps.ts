@@ -1,0 +1,78 @@
+/**
+ * Why each own property added to an Express request costs microseconds (bench/http/RESULTS.md):
+ * Express gives every request a new prototype (`Object.setPrototypeOf(req, app.request)` in
+ * `app.handle`), and V8 does not share the hidden class of properties added after that between
+ * objects — every add builds a new map and copies the object's descriptors, where the same add on
+ * an object whose prototype was never changed reuses one cached transition.
+ *
+ * A diagnostic, not a target of issue 19 (no peer: the cost is V8's, every Express app pays it).
+ * One run, alternating rounds, medians of per-round ratios:
+ *   npx tsx bench/http/prototype-maps.ts [--rounds 9] [--objects 20000] [--props 40]
+ * `--props`: own properties each object has before the adds (an Express request has about 40).
+ */
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    objects: { type: 'string', default: '20000' },
+    props: { type: 'string', default: '40' },
+  },
+});
+const rounds = Number(values.rounds);
+const objects = Number(values.objects);
+const props = Number(values.props);
+
+// Objects shaped like a request: `props` own properties set in the same order by one constructor.
+const names = Array.from({ length: props }, (_, i) => `p${i}`);
+const Shaped = new Function(names.map((name, i) => `this.${name} = ${i};`).join('\n')) as unknown as new () => Record<string, unknown>;
+const appPrototype = Object.create(Shaped.prototype) as object;
+const STORE = Symbol('store');
+
+/** ns per object for: build it, maybe change its prototype, then add two properties (as requestContext() did). */
+function measure(changePrototype: boolean): number {
+  const kept: object[] = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < objects; i++) {
+    const object = new Shaped();
+    if (changePrototype) Object.setPrototypeOf(object, appPrototype);
+    object.requestId = 'id';
+    (object as Record<symbol, unknown>)[STORE] = i;
+    kept.push(object);
+  }
+  const elapsed = Number(process.hrtime.bigint() - started);
+  if (kept.length !== objects) throw new Error('unreachable');
+  return elapsed / objects;
+}
+
+/** ns per object of the same loop without the two adds: what the adds cost is the difference. */
+function baseline(changePrototype: boolean): number {
+  const kept: object[] = [];
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < objects; i++) {
+    const object = new Shaped();
+    if (changePrototype) Object.setPrototypeOf(object, appPrototype);
+    kept.push(object);
+  }
+  const elapsed = Number(process.hrtime.bigint() - started);
+  if (kept.length !== objects) throw new Error('unreachable');
+  return elapsed / objects;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const addsPlain: number[] = [];
+const addsChanged: number[] = [];
+const ratios: number[] = [];
+for (let round = 0; round < rounds + 1; round++) {
+  const order = round % 2 === 0 ? [false, true] : [true, false];
+  const cost: Record<string, number> = {};
+  for (const changed of order) cost[String(changed)] = measure(changed) - baseline(changed);
+  if (round === 0) continue; // warm-up
+  addsPlain.push(cost.false!);
+  addsChanged.push(cost.true!);
+  ratios.push(cost.true! / Math.max(1, cost.false!));
+}
+console.log(`two property adds on an object with ${props} own properties, ${objects} objects, ${rounds} rounds (median ns per object):`);
+console.log(`  prototype never changed: ${median(addsPlain).toFixed(0)} ns`);
+console.log(`  after Object.setPrototypeOf (what Express does to every request): ${median(addsChanged).toFixed(0)} ns`);
+console.log(`  ratio (after a prototype change ÷ never changed; median of per-round ratios): ${median(ratios).toFixed(2)}×`);
