@@ -10,6 +10,7 @@ import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { apiKeyChallenge, bearerChallenge } from '../http/challenges.js';
+import { settleShape } from '../http/object-shape.js';
 import { getLogger } from '../logging/logger.js';
 import { API_KEY_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { extractApiKey, type APIKeySource } from './extract.js';
@@ -147,6 +148,7 @@ export function requireApiKey<R extends StoredAPIKey>(options: RequireAPIKeyOpti
     const record = await verified(key, candidates);
     if (!record) throw fail.invalid(source);
     await rehashLegacy(record, key, req);
+    settleShape(req); // lib/http/object-shape.ts
     req.apiKey = record as unknown as StoredAPIKey & Record<string, unknown>;
     next();
   });

@@ -9,6 +9,7 @@ import type { Request, RequestHandler } from 'express';
 import { ConfigError } from '../config/settings.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { bearerToken } from '../http/credentials.js';
+import { settleShape } from '../http/object-shape.js';
 import { getLogger } from '../logging/logger.js';
 import { BEARER_JWT_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
 import { insufficientScopeError, invalidTokenError, missingCredentialsError } from './auth-errors.js';
@@ -161,6 +162,7 @@ function withSynchronousPath(name: string, handler: RequestHandler, authenticate
 }
 
 function attach(req: Request, auth: RequestAuth): void {
+  settleShape(req); // lib/http/object-shape.ts
   req.user = auth.user;
   (req as { auth?: RequestAuth }).auth = auth;
 }

@@ -6,3 +6,4 @@ export { asyncMiddleware, type MiddlewareBody } from './async-middleware.js';
 export { trustProxyCheck } from './trust-proxy.js';
 export { authorizationCredentials, bearerToken, headerText } from './credentials.js';
 export { apiKeyChallenge, bearerChallenge, type BearerErrorCode } from './challenges.js';
+export { settleShape } from './object-shape.js';

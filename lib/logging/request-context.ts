@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { parseOptions } from '../config/settings.js';
+import { settleShape } from '../http/object-shape.js';
 import { bindToLogContext, REQUEST_STORE, requestStoreOf, requestUserFields, runWithLogContext, STORE_REQUEST, type RequestLogContextStore, type WithRequestStore } from './context.js';
 import { activeSpanTrace } from './otel.js';
 import { requestTraceFrom } from './trace.js';
@@ -155,6 +156,9 @@ export function requestContext(options: RequestContextOptions = {}): RequestHand
     // a span id of our own (the caller's parent-id becomes parent_span_id).
     if (traceRequests) store.trace = activeSpanTrace() ?? requestTraceFrom(req.headers);
     if (parsed.projectId !== undefined) store.traceProjectId = parsed.projectId;
+    // The first kit middleware of a request: both objects leave V8's per-object hidden classes (lib/http/object-shape.ts).
+    settleShape(req);
+    settleShape(res);
     (req as WithRequestStore)[REQUEST_STORE] = store;
     req.requestId = requestId;
     if (echo && !res.headersSent) res.setHeader(header, requestId);

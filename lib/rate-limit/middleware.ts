@@ -6,6 +6,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { asyncMiddleware } from '../http/async-middleware.js';
 import { getLogger } from '../logging/logger.js';
+import { settleShape } from '../http/object-shape.js';
 import { trustProxyCheck } from '../http/trust-proxy.js';
 import { withOpenApiMetadata } from '../openapi/metadata.js';
 import { BoundedMap } from './bounded-map.js';
@@ -116,7 +117,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
   /** An allowed request: on to the route, with its refund armed after the response when asked. */
   function pass(req: Request, res: Response, next: NextFunction, info: RequestRateLimit): void {
     tally.allowed++;
-    req.rateLimit = info;
+    setRequestRateLimit(req, info);
     if (refundsAfterResponse) refundAfterResponse(req, res, info);
     next();
   }
@@ -129,7 +130,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       return undefined;
     }
     const info = new RequestRateLimit(result.limit, result.used, result.remaining, result.resetAt, key, limiter.name, result.retryAfterMs, 0, undefined, undefined);
-    req.rateLimit = info;
+    setRequestRateLimit(req, info);
     return refuse(req, res, next, result, headers, info);
   }
 
@@ -166,7 +167,7 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
       return undefined;
     }
     const info = new RequestRateLimit(result.limit, result.used, result.remaining, result.resetAt, clientKeys[shown]!, name, result.retryAfterMs, 0, undefined, undefined);
-    req.rateLimit = info;
+    setRequestRateLimit(req, info);
     return refuse(req, res, next, result, headers, info);
   }
 
@@ -255,6 +256,12 @@ export function rateLimit(options: RateLimitMiddlewareOptions = {}): RateLimitMi
     exemptPaths, // the document lists no 429 on an exempt path
     ...(mode === 'closed' ? { serviceUnavailable: 'The rate limit store is unavailable' } : {}),
   });
+}
+
+/** `req.rateLimit`, on a request in dictionary mode (lib/http/object-shape.ts). */
+function setRequestRateLimit(req: Request, info: RequestRateLimit): void {
+  settleShape(req);
+  req.rateLimit = info;
 }
 
 const statusBelow400 = (_req: Request, res: Response): boolean => res.statusCode < 400;

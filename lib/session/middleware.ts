@@ -8,6 +8,7 @@ import { parseOptions, type KnownOptions } from '../config/settings.js';
 import { HttpError } from '../errors/http-error.js';
 import { isKitError } from '../errors/kit-error.js';
 import { asyncMiddleware } from '../http/async-middleware.js';
+import { settleShape } from '../http/object-shape.js';
 import { requestIp, trustProxyCheck } from '../http/trust-proxy.js';
 import { getLogger } from '../logging/logger.js';
 import { SESSION_COOKIE_SCHEME, withOpenApiMetadata } from '../openapi/metadata.js';
@@ -131,6 +132,7 @@ export function requireSession(options: RequireSessionOptions): RequestHandler {
       logger.warn('session security issue', { userId: session.userId, issues: securityIssues, decision, method: req.method, path: req.path });
       if (decision === 'deny') return next(unauthorized('denied'));
     }
+    settleShape(req); // lib/http/object-shape.ts
     req.platformSession = { ...session, securityIssues };
     if (fromCookie && cookie.maxAgeSeconds && !res.headersSent) writeSessionCookie(res, fromCookie, cookie);
     next();
