@@ -1,7 +1,7 @@
 /**
  * Why the kit turns Express's request and response objects into dictionary-mode objects before
- * it adds its own properties (issue 19; figures in bench/http/RESULTS.md, demonstration in
- * `npx tsx bench/http/prototype-maps.ts`).
+ * it adds its own properties (issue 19; figures in bench/http/RESULTS.md; the cost of an add after the prototype change
+ * alone: `npx tsx bench/http/prototype-maps.ts`).
  *
  * Express gives every request and response a new prototype (`Object.setPrototypeOf` in
  * `app.handle`; `expressInit` in Express 4). After that, V8 shares no hidden class between two
@@ -15,8 +15,9 @@
  * the cache again.
  *
  * Nothing observable changes: the object keeps its properties, their order, its prototype and
- * its identity; one own symbol (`SETTLED`, not enumerable by `Object.keys`, `for…in` or
- * `JSON.stringify`) marks it as done. On an engine that does not behave this way it costs one
+ * its identity; one own symbol (`SETTLED`; `Object.keys`, `for…in` and `JSON.stringify` skip
+ * symbols, `Object.getOwnPropertySymbols` and an object spread see it, as they see the request
+ * context's symbol) marks it as done. On an engine that does not behave this way it costs one
  * symbol store and one delete per object.
  */
 
