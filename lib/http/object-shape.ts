@@ -1,7 +1,7 @@
 /**
  * Why the kit turns Express's request and response objects into dictionary-mode objects before
- * it adds its own properties (issue 19; figures in bench/http/RESULTS.md; the cost of an add after the prototype change
- * alone: `npx tsx bench/http/prototype-maps.ts`).
+ * it adds its own properties (issue 19; figures in bench/http/RESULTS.md; the cost of one add
+ * after the prototype change alone: `npx tsx bench/http/prototype-maps.ts`).
  *
  * Express gives every request and response a new prototype (`Object.setPrototypeOf` in
  * `app.handle`; `expressInit` in Express 4). After that, V8 shares no hidden class between two

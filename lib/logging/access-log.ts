@@ -105,7 +105,7 @@ export function accessLog(options: AccessLogOptions = {}): RequestHandler {
     const store = expectRequestContext(req, 'accessLog()');
     // The trace is taken now, inside the request's span: 'close' fires outside it.
     const state: AccessState = { req, res, store, started: performance.now(), bytes: 0, streamed: false, done: false, trace: currentTrace(store) };
-    settleShape(res); // done by requestContext() unless it runs on another router (lib/http/object-shape.ts)
+    settleShape(res); // a no-op after requestContext(); settles the response when accessLog() runs without it (lib/http/object-shape.ts)
     countBodyBytes(res, state);
     // 'close' follows 'finish' on every response; without 'finish' the client went away. The
     // closures hold the state: no property of ours on Node's response object but `write`.

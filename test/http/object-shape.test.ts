@@ -7,6 +7,7 @@ import express, { type Request, type Response } from 'express';
 import request from 'supertest';
 import { settleShape } from '../../lib/http/index.js';
 import { requestContext } from '../../lib/logging/index.js';
+import type { ShapeReport } from './fixtures/shape-probe.js';
 
 const run = promisify(execFile);
 const probe = fileURLToPath(new URL('./fixtures/shape-probe.ts', import.meta.url));
@@ -28,7 +29,7 @@ describe('http: settleShape (request and response objects in dictionary mode)', 
     this.timeout(30_000);
     for (const version of ['express', 'express4']) {
       const { stdout } = await run(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', probe, version], { timeout: 25_000 });
-      const report = JSON.parse(stdout) as Record<'bare' | 'kit', { reqFast: boolean; resFast: boolean; reqSameMap: boolean; resSameMap: boolean }[]>;
+      const report = JSON.parse(stdout) as ShapeReport;
       // The cause: bare Express never gives two requests the same hidden class.
       assert.ok(report.bare.every((r) => !r.reqSameMap && !r.resSameMap), `${version}: bare Express requests share a map: ${stdout}`);
       assert.ok(report.kit.every((r) => !r.reqFast && !r.resFast), `${version}: ${stdout}`);
